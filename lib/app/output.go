@@ -1,0 +1,114 @@
+package app
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Output is a data destination: stdout, or a file written atomically (a
+// temporary file beside it, renamed over it only by Commit). An interrupted
+// or failed run calls Abort and leaves no partial file.
+type Output struct {
+	*bufio.Writer
+	path string
+	tmp  *os.File
+	done bool
+}
+
+// CreateOutput opens path for writing; "" or "-" means stdout.
+func CreateOutput(path string, stdout io.Writer) (*Output, error) {
+	if path == "" || path == "-" {
+		return &Output{Writer: bufio.NewWriterSize(stdout, 1<<20)}, nil
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, Failf("create output: %v", err)
+	}
+	return &Output{Writer: bufio.NewWriterSize(tmp, 1<<20), path: path, tmp: tmp}, nil
+}
+
+// Path is the final path ("" for stdout).
+func (o *Output) Path() string { return o.path }
+
+// Commit flushes and, for a file, syncs and renames it into place.
+func (o *Output) Commit() error {
+	if o.done {
+		return nil
+	}
+	o.done = true
+	if err := o.Flush(); err != nil {
+		o.abortFile()
+		return Failf("write %s: %v", o.name(), err)
+	}
+	if o.tmp == nil {
+		return nil
+	}
+	if err := o.tmp.Sync(); err != nil {
+		o.abortFile()
+		return Failf("write %s: %v", o.path, err)
+	}
+	if err := o.tmp.Close(); err != nil {
+		os.Remove(o.tmp.Name())
+		return Failf("write %s: %v", o.path, err)
+	}
+	if err := os.Rename(o.tmp.Name(), o.path); err != nil {
+		os.Remove(o.tmp.Name())
+		return Failf("write %s: %v", o.path, err)
+	}
+	return nil
+}
+
+// Abort discards a file output; stdout output is flushed as far as it got.
+// Safe to call after Commit (it then does nothing), so `defer o.Abort()` works.
+func (o *Output) Abort() {
+	if o.done {
+		return
+	}
+	o.done = true
+	if o.tmp == nil {
+		o.Flush()
+		return
+	}
+	o.abortFile()
+}
+
+func (o *Output) abortFile() {
+	if o.tmp != nil {
+		o.tmp.Close()
+		os.Remove(o.tmp.Name())
+	}
+}
+
+func (o *Output) name() string {
+	if o.path == "" {
+		return "stdout"
+	}
+	return o.path
+}
+
+// WriteFileAtomic writes data to path through a temporary file and a rename.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	if _, err = tmp.Write(data); err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), perm)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}

@@ -1,0 +1,102 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+type envKey struct{}
+
+// Env is what a command run in-process talks to instead of os.Std*.
+type Env struct {
+	Prog   string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// EnvOf returns the Env of a running command.
+func EnvOf(c *cli.Context) *Env {
+	if e, ok := c.App.Metadata["env"].(*Env); ok {
+		return e
+	}
+	return &Env{Prog: c.App.Name, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+}
+
+// Run runs a urfave/cli App in-process with the given stdio and maps its
+// result to the documented exit codes. SIGINT/SIGTERM cancel c.Context.
+// Every binary's Main is a thin call of Run.
+func Run(a *cli.App, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := &Env{Prog: a.Name, Stdin: stdin, Stdout: stdout, Stderr: stderr}
+	if a.Metadata == nil {
+		a.Metadata = map[string]any{}
+	}
+	a.Metadata["env"] = env
+	a.Reader, a.Writer, a.ErrWriter = stdin, stdout, stderr
+	if a.Version == "" {
+		a.Version = Version()
+	}
+	if a.CustomAppHelpTemplate == "" {
+		a.CustomAppHelpTemplate = cli.AppHelpTemplate + ExitStatusHelp
+	}
+	a.ExitErrHandler = func(*cli.Context, error) {} // we own the exit
+	a.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+		return &ExitError{Code: Usage, Err: err}
+	}
+	for _, c := range a.Commands {
+		markUsage(c)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := a.RunContext(ctx, append([]string{a.Name}, args...))
+	code := CodeOf(err)
+	if err != nil && isUsage(err) {
+		code = Usage
+	}
+	if ctx.Err() != nil && code != OK {
+		code = Interrupted
+	}
+	if err != nil {
+		var ee *ExitError
+		if !errors.As(err, &ee) || ee.Err != nil {
+			msg := err.Error()
+			if code == Interrupted {
+				msg = "interrupted"
+			}
+			fmt.Fprintf(stderr, "%s: %s\n", a.Name, msg)
+		}
+	}
+	return code
+}
+
+func markUsage(c *cli.Command) {
+	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+		return &ExitError{Code: Usage, Err: err}
+	}
+	if c.CustomHelpTemplate == "" {
+		c.CustomHelpTemplate = cli.CommandHelpTemplate + ExitStatusHelp
+	}
+	for _, s := range c.Subcommands {
+		markUsage(s)
+	}
+}
+
+// isUsage recognizes the usage errors urfave/cli returns without calling OnUsageError.
+func isUsage(err error) bool {
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code == Usage
+	}
+	s := err.Error()
+	return strings.HasPrefix(s, "Required flag") || strings.HasPrefix(s, "Required flags") ||
+		strings.Contains(s, "flag provided but not defined") || strings.HasPrefix(s, "invalid value")
+}

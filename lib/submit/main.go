@@ -1,0 +1,21 @@
+// Package submit is the ff-submit command.
+package submit
+
+import (
+	"io"
+
+	"github.com/flock-off/ff/lib/app"
+	"github.com/urfave/cli/v2"
+)
+
+// Main runs ff-submit with args (without the program name) and returns its exit status.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &cli.App{
+		Name:  "ff-submit",
+		Usage: "(being built)",
+		Action: func(c *cli.Context) error {
+			return app.Usagef("ff-submit is not built yet")
+		},
+	}
+	return app.Run(a, args, stdin, stdout, stderr)
+}
