@@ -180,16 +180,16 @@ func (d *Decoder) ByteVec() []byte {
 	return d.Bytes(n)
 }
 
-// String reads a Vec<u8> and requires nothing of its encoding (Rust strings
+// Str reads a Vec<u8> and requires nothing of its encoding (Rust strings
 // are UTF-8; a runtime's docs are trusted to be).
-func (d *Decoder) String() string { return string(d.ByteVec()) }
+func (d *Decoder) Str() string { return string(d.ByteVec()) }
 
 // Strings reads Vec<String>.
 func (d *Decoder) Strings() []string {
 	n := d.Len(1)
 	out := make([]string, 0, n)
 	for i := 0; i < n && d.err == nil; i++ {
-		out = append(out, d.String())
+		out = append(out, d.Str())
 	}
 	return out
 }
