@@ -1,0 +1,170 @@
+package tensor
+
+import "sync"
+
+// Blocking sizes (BLIS-style): a kc×nc block of B and an mc×kc block of A
+// are packed so the micro-kernel streams through contiguous memory.
+const (
+	blockK = 256
+	blockM = 96
+	blockN = 2048
+)
+
+// Gemm computes C = op(A)·op(B), or C += op(A)·op(B) when accumulate is set,
+// on up to threads goroutines. op(A) is M×K: A[i*lda+k], or A[k*lda+i] when
+// transA. op(B) is K×N: B[k*ldb+j], or B[j*ldb+k] when transB. C[i*ldc+j].
+func Gemm(threads int, transA, transB bool, M, N, K int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool) {
+	if M == 0 || N == 0 {
+		return
+	}
+	mr, nr := kernel.mr, kernel.nr
+	flops := 2 * M * N * K
+	if threads > 1 && flops < 1<<18 {
+		threads = 1
+	}
+	// Split the output into threads stripes along the longer side, aligned
+	// to the micro-tile; every element belongs to exactly one stripe.
+	if threads <= 1 {
+		gemmSerial(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate)
+		return
+	}
+	if N >= M {
+		tiles := (N + nr - 1) / nr
+		Parallel(threads, tiles, func(lo, hi int) {
+			j0, j1 := lo*nr, min(hi*nr, N)
+			var b []float32
+			if transB {
+				b = B[j0*ldb:]
+			} else {
+				b = B[j0:]
+			}
+			gemmSerial(transA, transB, M, j1-j0, K, A, lda, b, ldb, C[j0:], ldc, accumulate)
+		})
+		return
+	}
+	tiles := (M + mr - 1) / mr
+	Parallel(threads, tiles, func(lo, hi int) {
+		i0, i1 := lo*mr, min(hi*mr, M)
+		var a []float32
+		if transA {
+			a = A[i0:]
+		} else {
+			a = A[i0*lda:]
+		}
+		gemmSerial(transA, transB, i1-i0, N, K, a, lda, B, ldb, C[i0*ldc:], ldc, accumulate)
+	})
+}
+
+type packBuf struct{ a, b, tile []float32 }
+
+var packPool = sync.Pool{New: func() any {
+	return &packBuf{
+		a:    make([]float32, blockM*blockK+64),
+		b:    make([]float32, blockN*blockK+64),
+		tile: make([]float32, 16*32),
+	}
+}}
+
+// gemmSerial is Gemm on the calling goroutine.
+func gemmSerial(transA, transB bool, M, N, K int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool) {
+	if !accumulate {
+		for i := 0; i < M; i++ {
+			clear(C[i*ldc : i*ldc+N])
+		}
+	}
+	if K == 0 {
+		return
+	}
+	kn := kernel
+	mr, nr := kn.mr, kn.nr
+	buf := packPool.Get().(*packBuf)
+	defer packPool.Put(buf)
+	for jc := 0; jc < N; jc += blockN {
+		nc := min(blockN, N-jc)
+		for pc := 0; pc < K; pc += blockK {
+			kc := min(blockK, K-pc)
+			packB(buf.b, transB, B, ldb, pc, jc, kc, nc, nr)
+			for ic := 0; ic < M; ic += blockM {
+				mc := min(blockM, M-ic)
+				packA(buf.a, transA, A, lda, ic, pc, mc, kc, mr)
+				for jr := 0; jr < nc; jr += nr {
+					nw := min(nr, nc-jr)
+					bp := buf.b[jr*kc:]
+					for ir := 0; ir < mc; ir += mr {
+						mw := min(mr, mc-ir)
+						ap := buf.a[ir*kc:]
+						off := (ic+ir)*ldc + jc + jr
+						if mw == mr && nw == nr {
+							kn.run(kc, ap, bp, C[off:], ldc)
+							continue
+						}
+						// Edge tile: compute into a scratch tile, add the valid part.
+						t := buf.tile[:mr*nr]
+						clear(t)
+						kn.run(kc, ap, bp, t, nr)
+						for i := 0; i < mw; i++ {
+							row := C[off+i*ldc : off+i*ldc+nw]
+							for j := range row {
+								row[j] += t[i*nr+j]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packA copies op(A)[ic:ic+mc, pc:pc+kc] into mr-row panels, k-major,
+// padding the last panel with zeros.
+func packA(dst []float32, trans bool, A []float32, lda, ic, pc, mc, kc, mr int) {
+	for ir := 0; ir < mc; ir += mr {
+		p := dst[ir*kc : ir*kc+mr*kc]
+		mw := min(mr, mc-ir)
+		if !trans {
+			for i := 0; i < mw; i++ {
+				row := A[(ic+ir+i)*lda+pc : (ic+ir+i)*lda+pc+kc]
+				for k, v := range row {
+					p[k*mr+i] = v
+				}
+			}
+		} else {
+			for k := 0; k < kc; k++ {
+				row := A[(pc+k)*lda+ic+ir : (pc+k)*lda+ic+ir+mw]
+				copy(p[k*mr:k*mr+mw], row)
+			}
+		}
+		if mw < mr {
+			for k := 0; k < kc; k++ {
+				clear(p[k*mr+mw : k*mr+mr])
+			}
+		}
+	}
+}
+
+// packB copies op(B)[pc:pc+kc, jc:jc+nc] into nr-column panels, k-major,
+// padding the last panel with zeros.
+func packB(dst []float32, trans bool, B []float32, ldb, pc, jc, kc, nc, nr int) {
+	for jr := 0; jr < nc; jr += nr {
+		p := dst[jr*kc : jr*kc+nr*kc]
+		nw := min(nr, nc-jr)
+		if !trans {
+			for k := 0; k < kc; k++ {
+				row := B[(pc+k)*ldb+jc+jr : (pc+k)*ldb+jc+jr+nw]
+				copy(p[k*nr:k*nr+nw], row)
+			}
+		} else {
+			for j := 0; j < nw; j++ {
+				col := B[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kc]
+				for k, v := range col {
+					p[k*nr+j] = v
+				}
+			}
+		}
+		if nw < nr {
+			for k := 0; k < kc; k++ {
+				clear(p[k*nr+nw : k*nr+nr])
+			}
+		}
+	}
+}
