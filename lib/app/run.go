@@ -40,7 +40,15 @@ func Run(a *cli.App, args []string, stdin io.Reader, stdout, stderr io.Writer) i
 		a.Metadata = map[string]any{}
 	}
 	a.Metadata["env"] = env
-	a.Reader, a.Writer, a.ErrWriter = stdin, stdout, stderr
+	// stdout is data: help goes there only when asked for; the help urfave
+	// prints on a usage error goes to stderr.
+	a.Reader, a.Writer, a.ErrWriter = stdin, stderr, stderr
+	if wantsHelp(args) {
+		a.Writer = stdout
+	}
+	if len(a.Commands) == 0 {
+		a.HideHelpCommand = true
+	}
 	if a.Version == "" {
 		a.Version = Version()
 	}
@@ -88,6 +96,18 @@ func markUsage(c *cli.Command) {
 	for _, s := range c.Subcommands {
 		markUsage(s)
 	}
+}
+
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "--help", "-help", "help", "--version", "-v":
+			return true
+		case "--":
+			return false
+		}
+	}
+	return false
 }
 
 // isUsage recognizes the usage errors urfave/cli returns without calling OnUsageError.

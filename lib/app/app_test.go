@@ -1,0 +1,109 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/urfave/cli/v2"
+)
+
+func testApp(action cli.ActionFunc) *cli.App {
+	return &cli.App{
+		Name:   "ff-test",
+		Flags:  append([]cli.Flag{&cli.StringFlag{Name: "need", Required: true}}, CommonFlags()...),
+		Action: action,
+	}
+}
+
+func TestRunExitCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		err  error
+		code int
+		msg  string
+	}{
+		{"ok", []string{"--need", "x"}, nil, OK, ""},
+		{"data", []string{"--need", "x"}, Dataf("3 bad rows"), DataProblem, "ff-test: 3 bad rows"},
+		{"usage error", []string{"--need", "x"}, Usagef("bad --mode"), Usage, "bad --mode"},
+		{"failure", []string{"--need", "x"}, errors.New("disk full"), Failure, "disk full"},
+		{"interrupted", []string{"--need", "x"}, context.Canceled, Interrupted, "interrupted"},
+		{"quiet exit", []string{"--need", "x"}, Exit(DataProblem, nil), DataProblem, ""},
+		{"missing required flag", nil, nil, Usage, "Required flag"},
+		{"unknown flag", []string{"--nope"}, nil, Usage, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		code := Run(testApp(func(*cli.Context) error { return tt.err }), tt.args, strings.NewReader(""), &out, &errb)
+		if code != tt.code {
+			t.Errorf("%s: exit %d, want %d (stderr %q)", tt.name, code, tt.code, errb.String())
+		}
+		if tt.msg != "" && !strings.Contains(errb.String(), tt.msg) {
+			t.Errorf("%s: stderr %q lacks %q", tt.name, errb.String(), tt.msg)
+		}
+		if out.Len() != 0 {
+			t.Errorf("%s: stdout must stay data-only, got %q", tt.name, out.String())
+		}
+	}
+}
+
+func TestHelpListsExitStatus(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := Run(testApp(nil), []string{"--help"}, nil, &out, &errb); code != OK {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(out.String(), "EXIT STATUS") || !strings.Contains(out.String(), "130") {
+		t.Errorf("help lacks the exit status table:\n%s", out.String())
+	}
+}
+
+func TestOutputAtomic(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out.jsonl")
+	o, err := CreateOutput(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.WriteString("partial\n")
+	o.Abort()
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Fatalf("aborted output exists: %v", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("temporary files left: %v", left)
+	}
+	o, _ = CreateOutput(p, nil)
+	o.WriteString("whole\n")
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Fatal("output visible before Commit")
+	}
+	if err := o.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	o.Abort() // after Commit: no effect
+	if b, _ := os.ReadFile(p); string(b) != "whole\n" {
+		t.Fatalf("got %q", b)
+	}
+}
+
+func TestLogJSON(t *testing.T) {
+	var b bytes.Buffer
+	l := NewLogTo(&b, "ff-x", true, false)
+	l.Summary("read 3 rows", KV{"read", 3})
+	s := b.String()
+	for _, want := range []string{`"prog":"ff-x"`, `"level":"summary"`, `"msg":"read 3 rows"`, `"read":3`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("%s lacks %s", s, want)
+		}
+	}
+	b.Reset()
+	NewLogTo(&b, "ff-x", false, true).Summary("quiet")
+	if b.Len() != 0 {
+		t.Errorf("--quiet printed %q", b.String())
+	}
+}
