@@ -77,13 +77,19 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 }
 
 // Infof is ordinary talk, silenced by --quiet.
-func (l *Log) Infof(format string, args ...any) { l.emit("info", fmt.Sprintf(format, args...), nil, false) }
+func (l *Log) Infof(format string, args ...any) {
+	l.emit("info", fmt.Sprintf(format, args...), nil, false)
+}
 
 // Warnf is a warning; --quiet does not silence it.
-func (l *Log) Warnf(format string, args ...any) { l.emit("warn", fmt.Sprintf(format, args...), nil, true) }
+func (l *Log) Warnf(format string, args ...any) {
+	l.emit("warn", fmt.Sprintf(format, args...), nil, true)
+}
 
 // Errorf is an error message; --quiet does not silence it.
-func (l *Log) Errorf(format string, args ...any) { l.emit("error", fmt.Sprintf(format, args...), nil, true) }
+func (l *Log) Errorf(format string, args ...any) {
+	l.emit("error", fmt.Sprintf(format, args...), nil, true)
+}
 
 // Summary prints the one-line end-of-run summary; in JSON mode the pairs
 // become fields so cron/CI can read counts without parsing the text.
