@@ -1,0 +1,71 @@
+package tokenizer
+
+import (
+	"regexp"
+	"strings"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// normalizer rewrites a segment of text before pre-tokenization.
+type normalizer interface {
+	normalize(s string) string
+}
+
+type unicodeNorm struct{ form norm.Form }
+
+// normalize leaves already-normalized text (the usual case) uncopied.
+func (u unicodeNorm) normalize(s string) string {
+	if u.form.IsNormalString(s) {
+		return s
+	}
+	return u.form.String(s)
+}
+
+type lowercaseNorm struct{}
+
+func (lowercaseNorm) normalize(s string) string { return strings.ToLower(s) }
+
+// prependNorm prepends a string to non-empty text (Llama 2's "▁").
+type prependNorm struct{ prefix string }
+
+func (p prependNorm) normalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return p.prefix + s
+}
+
+type replaceNorm struct {
+	lit     string // String pattern
+	re      *regexp.Regexp
+	content string
+}
+
+func (r replaceNorm) normalize(s string) string {
+	if r.re != nil {
+		return r.re.ReplaceAllLiteralString(s, r.content)
+	}
+	return strings.ReplaceAll(s, r.lit, r.content)
+}
+
+type stripNorm struct{ left, right bool }
+
+func (p stripNorm) normalize(s string) string {
+	if p.left {
+		s = strings.TrimLeftFunc(s, isWhitespace)
+	}
+	if p.right {
+		s = strings.TrimRightFunc(s, isWhitespace)
+	}
+	return s
+}
+
+type sequenceNorm []normalizer
+
+func (q sequenceNorm) normalize(s string) string {
+	for _, n := range q {
+		s = n.normalize(s)
+	}
+	return s
+}

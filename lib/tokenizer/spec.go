@@ -1,0 +1,413 @@
+package tokenizer
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// fileSpec is the part of tokenizer.json we read; components stay raw until
+// built, so an unknown one can be named in the error.
+type fileSpec struct {
+	AddedTokens   []*AddedToken   `json:"added_tokens"`
+	Normalizer    json.RawMessage `json:"normalizer"`
+	PreTokenizer  json.RawMessage `json:"pre_tokenizer"`
+	Model         json.RawMessage `json:"model"`
+	Decoder       json.RawMessage `json:"decoder"`
+	PostProcessor json.RawMessage `json:"post_processor"`
+}
+
+type typed struct {
+	Type string `json:"type"`
+}
+
+// pattern is Split's and Replace's {"String": ...} or {"Regex": ...}.
+type pattern struct {
+	String *string `json:"String"`
+	Regex  *string `json:"Regex"`
+}
+
+func isNull(raw json.RawMessage) bool {
+	s := strings.TrimSpace(string(raw))
+	return s == "" || s == "null"
+}
+
+func typeOf(raw json.RawMessage) (string, error) {
+	var t typed
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return "", err
+	}
+	return t.Type, nil
+}
+
+func buildNormalizer(raw json.RawMessage) (normalizer, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	typ, err := typeOf(raw)
+	if err != nil {
+		return nil, fmt.Errorf("normalizer: %w", err)
+	}
+	switch typ {
+	case "NFC":
+		return unicodeNorm{norm.NFC}, nil
+	case "NFD":
+		return unicodeNorm{norm.NFD}, nil
+	case "NFKC":
+		return unicodeNorm{norm.NFKC}, nil
+	case "NFKD":
+		return unicodeNorm{norm.NFKD}, nil
+	case "Lowercase":
+		return lowercaseNorm{}, nil
+	case "Prepend":
+		var p struct{ Prepend string }
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, fmt.Errorf("normalizer Prepend: %w", err)
+		}
+		return prependNorm{p.Prepend}, nil
+	case "Replace":
+		var p struct {
+			Pattern pattern
+			Content string
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, fmt.Errorf("normalizer Replace: %w", err)
+		}
+		if p.Pattern.String != nil {
+			return replaceNorm{lit: *p.Pattern.String, content: p.Content}, nil
+		}
+		if p.Pattern.Regex != nil {
+			re, err := regexp.Compile(*p.Pattern.Regex)
+			if err != nil {
+				return nil, fmt.Errorf("normalizer Replace: unsupported regex %q: %v", *p.Pattern.Regex, err)
+			}
+			return replaceNorm{re: re, content: p.Content}, nil
+		}
+		return nil, fmt.Errorf("normalizer Replace: no pattern")
+	case "Strip":
+		var p struct {
+			Left  bool `json:"strip_left"`
+			Right bool `json:"strip_right"`
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, fmt.Errorf("normalizer Strip: %w", err)
+		}
+		return stripNorm{p.Left, p.Right}, nil
+	case "Sequence":
+		var p struct{ Normalizers []json.RawMessage }
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, fmt.Errorf("normalizer Sequence: %w", err)
+		}
+		var seq sequenceNorm
+		for _, r := range p.Normalizers {
+			n, err := buildNormalizer(r)
+			if err != nil {
+				return nil, err
+			}
+			if n != nil {
+				seq = append(seq, n)
+			}
+		}
+		return seq, nil
+	}
+	return nil, fmt.Errorf("unsupported normalizer %q (supported: NFC, NFD, NFKC, NFKD, Lowercase, Prepend, Replace, Strip, Sequence)", typ)
+}
+
+// buildPreTokenizer also reports whether a ByteLevel step is present, which
+// makes the BPE model work on raw bytes.
+func buildPreTokenizer(raw json.RawMessage) (preTokenizer, bool, error) {
+	if isNull(raw) {
+		return nil, false, nil
+	}
+	typ, err := typeOf(raw)
+	if err != nil {
+		return nil, false, fmt.Errorf("pre_tokenizer: %w", err)
+	}
+	switch typ {
+	case "Split":
+		var p struct {
+			Pattern  pattern
+			Behavior string
+			Invert   bool
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, false, fmt.Errorf("pre_tokenizer Split: %w", err)
+		}
+		sp := &splitPre{invert: p.Invert}
+		switch p.Behavior {
+		case "Isolated":
+			sp.behavior = isolated
+		case "Removed":
+			sp.behavior = removed
+		case "MergedWithPrevious":
+			sp.behavior = mergedWithPrevious
+		case "MergedWithNext":
+			sp.behavior = mergedWithNext
+		case "Contiguous":
+			sp.behavior = contiguous
+		default:
+			return nil, false, fmt.Errorf("pre_tokenizer Split: unsupported behavior %q", p.Behavior)
+		}
+		switch {
+		case p.Pattern.String != nil:
+			sp.m = literalMatcher{*p.Pattern.String}
+		case p.Pattern.Regex != nil:
+			if m := knownPattern(*p.Pattern.Regex); m != nil {
+				sp.m = m
+				break
+			}
+			re, err := regexp.Compile(*p.Pattern.Regex)
+			if err != nil {
+				return nil, false, fmt.Errorf("pre_tokenizer Split: unsupported regex %q (Go's regexp: %v; hand-written matchers exist for the GPT-2, Qwen2 and Llama 3 patterns)", *p.Pattern.Regex, err)
+			}
+			sp.m = regexMatcher{re}
+		default:
+			return nil, false, fmt.Errorf("pre_tokenizer Split: no pattern")
+		}
+		return sp, false, nil
+	case "ByteLevel":
+		var p struct {
+			AddPrefixSpace bool  `json:"add_prefix_space"`
+			UseRegex       *bool `json:"use_regex"`
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, false, fmt.Errorf("pre_tokenizer ByteLevel: %w", err)
+		}
+		bl := &byteLevelPre{addPrefixSpace: p.AddPrefixSpace}
+		if p.UseRegex == nil || *p.UseRegex {
+			bl.regex = &splitPre{m: knownPattern(patternGPT2), behavior: isolated}
+		}
+		return bl, true, nil
+	case "Metaspace":
+		ms, err := metaspaceSpec(raw)
+		if err != nil {
+			return nil, false, fmt.Errorf("pre_tokenizer Metaspace: %w", err)
+		}
+		return &metaspacePre{repl: ms.Replacement, prepend: ms.scheme(), splitAt: ms.Split == nil || *ms.Split}, false, nil
+	case "Digits":
+		var p struct {
+			Individual bool `json:"individual_digits"`
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, false, fmt.Errorf("pre_tokenizer Digits: %w", err)
+		}
+		return &digitsPre{p.Individual}, false, nil
+	case "WhitespaceSplit":
+		return whitespaceSplitPre{}, false, nil
+	case "Sequence":
+		var p struct{ Pretokenizers []json.RawMessage }
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, false, fmt.Errorf("pre_tokenizer Sequence: %w", err)
+		}
+		var seq sequencePre
+		anyByte := false
+		for _, r := range p.Pretokenizers {
+			pt, bl, err := buildPreTokenizer(r)
+			if err != nil {
+				return nil, false, err
+			}
+			anyByte = anyByte || bl
+			if pt != nil {
+				seq = append(seq, pt)
+			}
+		}
+		return seq, anyByte, nil
+	}
+	return nil, false, fmt.Errorf("unsupported pre_tokenizer %q (supported: Split, ByteLevel, Metaspace, Digits, WhitespaceSplit, Sequence)", typ)
+}
+
+type metaspace struct {
+	Replacement    string  `json:"replacement"`
+	PrependScheme  *string `json:"prepend_scheme"`
+	AddPrefixSpace *bool   `json:"add_prefix_space"`
+	Split          *bool   `json:"split"`
+}
+
+func metaspaceSpec(raw json.RawMessage) (*metaspace, error) {
+	var ms metaspace
+	if err := json.Unmarshal(raw, &ms); err != nil {
+		return nil, err
+	}
+	if ms.Replacement == "" {
+		ms.Replacement = "▁"
+	}
+	return &ms, nil
+}
+
+// scheme resolves the old add_prefix_space flag and the newer prepend_scheme.
+func (m *metaspace) scheme() string {
+	if m.PrependScheme != nil {
+		return *m.PrependScheme
+	}
+	if m.AddPrefixSpace != nil && !*m.AddPrefixSpace {
+		return "never"
+	}
+	return "always"
+}
+
+func buildDecoder(raw json.RawMessage) (decoder, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	typ, err := typeOf(raw)
+	if err != nil {
+		return nil, fmt.Errorf("decoder: %w", err)
+	}
+	switch typ {
+	case "ByteLevel":
+		return byteLevelDec{}, nil
+	case "Metaspace":
+		ms, err := metaspaceSpec(raw)
+		if err != nil {
+			return nil, fmt.Errorf("decoder Metaspace: %w", err)
+		}
+		return metaspaceDec{repl: ms.Replacement, stripPrepend: ms.scheme() != "never"}, nil
+	case "ByteFallback":
+		return byteFallbackDec{}, nil
+	case "Fuse":
+		return fuseDec{}, nil
+	case "Strip":
+		var p struct {
+			Content     string
+			Start, Stop int
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, fmt.Errorf("decoder Strip: %w", err)
+		}
+		return stripDec{p.Content, p.Start, p.Stop}, nil
+	case "Replace":
+		var p struct {
+			Pattern pattern
+			Content string
+		}
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, fmt.Errorf("decoder Replace: %w", err)
+		}
+		if p.Pattern.String == nil {
+			return nil, fmt.Errorf("decoder Replace: only String patterns are supported")
+		}
+		return replaceDec{*p.Pattern.String, p.Content}, nil
+	case "Sequence":
+		var p struct{ Decoders []json.RawMessage }
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return nil, fmt.Errorf("decoder Sequence: %w", err)
+		}
+		var seq sequenceDec
+		for _, r := range p.Decoders {
+			d, err := buildDecoder(r)
+			if err != nil {
+				return nil, err
+			}
+			if d != nil {
+				seq = append(seq, d)
+			}
+		}
+		return seq, nil
+	}
+	return nil, fmt.Errorf("unsupported decoder %q (supported: ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, Sequence)", typ)
+}
+
+// modelSpec is tokenizer.json's BPE model.
+type modelSpec struct {
+	Type                    string            `json:"type"`
+	Vocab                   map[string]int32  `json:"vocab"`
+	Merges                  []json.RawMessage `json:"merges"`
+	Dropout                 *float64          `json:"dropout"`
+	UnkToken                *string           `json:"unk_token"`
+	ContinuingSubwordPrefix *string           `json:"continuing_subword_prefix"`
+	EndOfWordSuffix         *string           `json:"end_of_word_suffix"`
+	FuseUnk                 bool              `json:"fuse_unk"`
+	ByteFallback            bool              `json:"byte_fallback"`
+	IgnoreMerges            bool              `json:"ignore_merges"`
+}
+
+// buildBPE builds the model; byteLevel re-keys the vocabulary by raw bytes.
+func buildBPE(raw json.RawMessage, byteLevel bool) (*bpe, *modelSpec, error) {
+	var ms modelSpec
+	if err := json.Unmarshal(raw, &ms); err != nil {
+		return nil, nil, fmt.Errorf("model: %w", err)
+	}
+	if ms.Type != "BPE" && !(ms.Type == "" && ms.Merges != nil) {
+		return nil, nil, fmt.Errorf("unsupported model %q (supported: BPE)", ms.Type)
+	}
+	if ms.Dropout != nil && *ms.Dropout != 0 {
+		return nil, nil, fmt.Errorf("model BPE: dropout %v is unsupported (encoding would be random)", *ms.Dropout)
+	}
+	if ms.ContinuingSubwordPrefix != nil && *ms.ContinuingSubwordPrefix != "" {
+		return nil, nil, fmt.Errorf("model BPE: continuing_subword_prefix %q is unsupported", *ms.ContinuingSubwordPrefix)
+	}
+	if ms.EndOfWordSuffix != nil && *ms.EndOfWordSuffix != "" {
+		return nil, nil, fmt.Errorf("model BPE: end_of_word_suffix %q is unsupported", *ms.EndOfWordSuffix)
+	}
+	m := &bpe{
+		byteLevel:    byteLevel,
+		byteFallback: ms.ByteFallback,
+		fuseUnk:      ms.FuseUnk,
+		ignoreMerges: ms.IgnoreMerges,
+		unk:          -1,
+		merges:       make(map[uint64]merge, len(ms.Merges)),
+	}
+	if byteLevel {
+		m.vocab = make(map[string]int32, len(ms.Vocab))
+		for tok, id := range ms.Vocab {
+			if b, ok := byteLevelDecode(tok); ok {
+				m.vocab[string(b)] = id
+			}
+		}
+	} else {
+		m.vocab = ms.Vocab
+	}
+	for b := 0; b < 256; b++ {
+		m.byteIDs[b], m.fallbackIDs[b] = -1, -1
+		if id, ok := ms.Vocab[string(byteChar[b])]; ok && byteLevel {
+			m.byteIDs[b] = id
+		}
+		if id, ok := ms.Vocab[fmt.Sprintf("<0x%02X>", b)]; ok {
+			m.fallbackIDs[b] = id
+		}
+	}
+	if ms.UnkToken != nil {
+		id, ok := ms.Vocab[*ms.UnkToken]
+		if !ok {
+			return nil, nil, fmt.Errorf("model BPE: unk_token %q is not in the vocabulary", *ms.UnkToken)
+		}
+		m.unk = id
+	}
+	for rank, raw := range ms.Merges {
+		a, b, err := parseMerge(raw)
+		if err != nil {
+			return nil, nil, fmt.Errorf("model BPE: merges[%d]: %w", rank, err)
+		}
+		ia, oka := ms.Vocab[a]
+		ib, okb := ms.Vocab[b]
+		ic, okc := ms.Vocab[a+b]
+		if !oka || !okb || !okc {
+			return nil, nil, fmt.Errorf("model BPE: merges[%d] %q %q: token missing from the vocabulary", rank, a, b)
+		}
+		k := pairKey(ia, ib)
+		if _, dup := m.merges[k]; !dup { // the first (lowest) rank wins
+			m.merges[k] = merge{rank: int32(rank), id: ic}
+		}
+	}
+	return m, &ms, nil
+}
+
+// parseMerge reads a merge in either encoding: "a b" or ["a", "b"].
+func parseMerge(raw json.RawMessage) (string, string, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err == nil {
+		parts := strings.Split(s, " ")
+		if len(parts) != 2 {
+			return "", "", fmt.Errorf("%q is not two tokens separated by one space", s)
+		}
+		return parts[0], parts[1], nil
+	}
+	var pair []string
+	if err := json.Unmarshal(raw, &pair); err != nil || len(pair) != 2 {
+		return "", "", fmt.Errorf("%s is neither \"a b\" nor [\"a\", \"b\"]", raw)
+	}
+	return pair[0], pair[1], nil
+}
