@@ -48,8 +48,8 @@ func (byteEncoder) Encode(rec *record.Record) ([]int32, []int32, error) {
 // byteBigram is a stand-in model: next-byte logits from a 256×256 table
 // that is the "adapter" (trainable, starting at zero).
 type byteBigram struct {
-	W, G  []float32
-	steps int
+	W, G   []float32
+	steps  int
 	onStep func(n int)
 }
 
