@@ -1,0 +1,30 @@
+// Command mktiny builds the tiny Qwen2-architecture model bundled in
+// testdata/tiny: a byte-level BPE tokenizer trained on the bundled corpus and
+// a few minutes of full-parameter pre-training, deterministic for a given
+// seed and thread count. Run from the repository root:
+//
+//	go run ./lib/internal/mktiny                 # rebuild testdata/tiny from the corpus
+//	go run ./lib/internal/mktiny -select ../shared/data/real/self-instruct   # re-select the corpus
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+func main() {
+	sel := flag.String("select", "", "re-select the bundled corpus from the self-instruct data in `DIR`, then stop")
+	out := flag.String("out", "testdata/tiny", "model directory to write")
+	flag.Parse()
+	if *sel != "" {
+		if err := selectCorpus(*sel, filepath.Join(*out, "corpus"), filepath.Join("testdata", "demo", "eval.jsonl")); err != nil {
+			fmt.Fprintln(os.Stderr, "mktiny:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	fmt.Fprintln(os.Stderr, "mktiny: model building not wired yet")
+	os.Exit(1)
+}
