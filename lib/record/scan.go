@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -17,7 +18,9 @@ type SyntaxError struct {
 	Msg    string
 }
 
-func (e *SyntaxError) Error() string { return fmt.Sprintf("invalid JSON at byte %d: %s", e.Offset+1, e.Msg) }
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("invalid JSON at byte %d: %s", e.Offset+1, e.Msg)
+}
 
 // ParseObject splits one JSON object into its top-level fields, validating
 // the whole text (grammar and UTF-8). Values are sub-slices of line.
@@ -321,17 +324,28 @@ func unquote(raw []byte) (string, error) {
 	if esc < 0 {
 		return string(body), nil
 	}
-	out := make([]byte, 0, len(body))
-	out = append(out, body[:esc]...)
-	for i := esc; i < len(body); {
-		c := body[i]
-		if c != '\\' {
-			out = append(out, c)
-			i++
+	out, err := appendUnescape(make([]byte, 0, len(body)), body)
+	if err != nil {
+		return "", err
+	}
+	return string(out), nil
+}
+
+// appendUnescape appends the decoded text of a JSON string body (the part
+// between the quotes) to out.
+func appendUnescape(out, body []byte) ([]byte, error) {
+	for i := 0; i < len(body); {
+		if body[i] != '\\' {
+			j := bytes.IndexByte(body[i:], '\\')
+			if j < 0 {
+				return append(out, body[i:]...), nil
+			}
+			out = append(out, body[i:i+j]...)
+			i += j
 			continue
 		}
 		if i+1 >= len(body) {
-			return "", errors.New("bad escape")
+			return out, errors.New("bad escape")
 		}
 		switch body[i+1] {
 		case '"', '\\', '/':
@@ -348,11 +362,11 @@ func unquote(raw []byte) (string, error) {
 			out = append(out, '\t')
 		case 'u':
 			if i+6 > len(body) {
-				return "", errors.New("bad \\u escape")
+				return out, errors.New("bad \\u escape")
 			}
 			v, err := strconv.ParseUint(string(body[i+2:i+6]), 16, 32)
 			if err != nil {
-				return "", errors.New("bad \\u escape")
+				return out, errors.New("bad \\u escape")
 			}
 			r := rune(v)
 			i += 6
@@ -371,9 +385,9 @@ func unquote(raw []byte) (string, error) {
 			out = utf8.AppendRune(out, r)
 			continue
 		default:
-			return "", errors.New("bad escape")
+			return out, errors.New("bad escape")
 		}
 		i += 2
 	}
-	return string(out), nil
+	return out, nil
 }

@@ -1,0 +1,232 @@
+// Package quality holds ff-clean's text rules: normalization, validation of
+// canonical rows, the named quality filters (Gopher-style repetition and
+// character ratios), PII redaction, refusal phrases and language id.
+package quality
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Normalizer names, as --normalize takes them.
+const (
+	NormNFC         = "nfc"
+	NormControl     = "control"
+	NormTrim        = "trim"
+	NormBlankLines  = "blank-lines"
+	NormEmptySystem = "empty-system"
+)
+
+// AllNormalizations is --normalize's default, in the order they are applied.
+var AllNormalizations = []string{NormControl, NormNFC, NormBlankLines, NormTrim, NormEmptySystem}
+
+// Normalizer edits the text of each turn. Each step can be switched off.
+type Normalizer struct {
+	Control     bool // drop control characters but \n and \t; \r\n and \r become \n
+	NFC         bool // Unicode NFC
+	BlankLines  bool // runs of blank lines become one blank line
+	Trim        bool // leading and trailing whitespace of each turn removed
+	EmptySystem bool // a system prompt that is empty becomes null
+}
+
+// ParseNormalizer reads a comma-separated list ("all", "none" or names).
+func ParseNormalizer(list string) (Normalizer, error) {
+	var n Normalizer
+	for _, name := range strings.Split(list, ",") {
+		switch strings.TrimSpace(name) {
+		case "all":
+			n = Normalizer{true, true, true, true, true}
+		case "none", "":
+		case NormNFC:
+			n.NFC = true
+		case NormControl:
+			n.Control = true
+		case NormTrim:
+			n.Trim = true
+		case NormBlankLines:
+			n.BlankLines = true
+		case NormEmptySystem:
+			n.EmptySystem = true
+		default:
+			return n, fmt.Errorf("unknown normalization %q (want %s, all or none)", name, strings.Join(AllNormalizations, ", "))
+		}
+	}
+	return n, nil
+}
+
+// Text returns src normalized, appending to dst only when something changes
+// (changed=false returns src itself: the common case costs one scan).
+func (n *Normalizer) Text(dst, src []byte) (out []byte, changed bool) {
+	if !n.needsWork(src) {
+		return src, false
+	}
+	start := len(dst)
+	t := src
+	if n.Control {
+		dst = appendWithoutControls(dst, t)
+		t = dst[start:]
+	}
+	if n.NFC && !isASCII(t) && !norm.NFC.IsNormal(t) {
+		tmp := norm.NFC.Append(nil, t...)
+		dst = append(dst[:start], tmp...)
+		t = dst[start:]
+	}
+	if n.BlankLines {
+		tmp := collapseBlankLines(nil, t)
+		dst = append(dst[:start], tmp...)
+		t = dst[start:]
+	}
+	if n.Trim {
+		t = trimSpace(t)
+	}
+	if string(t) == string(src) {
+		return src, false
+	}
+	return t, true
+}
+
+// needsWork is a quick scan: no control bytes, ASCII only (or already NFC),
+// no run of blank lines and no surrounding whitespace mean nothing to do.
+func (n *Normalizer) needsWork(s []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	if n.Trim && (isSpaceByte(s[0]) || isSpaceByte(s[len(s)-1]) || s[0] >= utf8.RuneSelf || s[len(s)-1] >= utf8.RuneSelf) {
+		return true // (non-ASCII ends may be Unicode spaces: let the slow path decide)
+	}
+	nonASCII := false
+	lineBlank, blanks := true, 0
+	for _, c := range s {
+		if c >= 0x20 && c < 0x7f {
+			if c != ' ' {
+				lineBlank = false
+			}
+			continue
+		}
+		switch {
+		case c == '\n':
+			if lineBlank {
+				blanks++
+				if blanks >= 2 && n.BlankLines {
+					return true // a second blank line in a row
+				}
+			} else {
+				blanks = 0
+			}
+			lineBlank = true
+		case c == '\t':
+		case c >= utf8.RuneSelf:
+			nonASCII = true
+			lineBlank = false
+		default: // other C0 controls, DEL
+			if n.Control {
+				return true
+			}
+		}
+	}
+	if nonASCII && (n.NFC && !norm.NFC.IsNormal(s) || n.Control && hasC1(s)) {
+		return true
+	}
+	return false
+}
+
+func isSpaceByte(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+func isASCII(s []byte) bool {
+	for _, c := range s {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func hasC1(s []byte) bool {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRune(s[i:])
+		if r >= 0x80 && r <= 0x9f {
+			return true
+		}
+		i += size
+	}
+	return false
+}
+
+func appendWithoutControls(dst, s []byte) []byte {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '\r':
+				dst = append(dst, '\n')
+				if i+1 < len(s) && s[i+1] == '\n' {
+					i++
+				}
+			case c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f):
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		if !unicode.IsControl(r) && r != utf8.RuneError {
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return dst
+}
+
+// collapseBlankLines keeps at most one blank (whitespace-only) line in a row.
+func collapseBlankLines(dst, s []byte) []byte {
+	prevBlank := false
+	for len(s) > 0 {
+		line := s
+		nl := false
+		for i, c := range s {
+			if c == '\n' {
+				line, nl = s[:i], true
+				break
+			}
+		}
+		s = s[len(line):]
+		if nl {
+			s = s[1:]
+		}
+		blank := len(trimSpace(line)) == 0
+		if blank && prevBlank {
+			continue
+		}
+		prevBlank = blank
+		dst = append(dst, line...)
+		if nl {
+			dst = append(dst, '\n')
+		}
+	}
+	return dst
+}
+
+// trimSpace trims Unicode white space at both ends.
+func trimSpace(s []byte) []byte {
+	for len(s) > 0 {
+		r, size := utf8.DecodeRune(s)
+		if !unicode.IsSpace(r) {
+			break
+		}
+		s = s[size:]
+	}
+	for len(s) > 0 {
+		r, size := utf8.DecodeLastRune(s)
+		if !unicode.IsSpace(r) {
+			break
+		}
+		s = s[:len(s)-size]
+	}
+	return s
+}

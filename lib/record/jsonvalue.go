@@ -1,0 +1,239 @@
+package record
+
+import "errors"
+
+// ErrNotArray and ErrNotObject are what EachElement and EachField return for a
+// value of another kind.
+var (
+	ErrNotArray  = errors.New("not a JSON array")
+	ErrNotObject = errors.New("not a JSON object")
+)
+
+// Kind is the JSON kind of a raw value, told by its first byte.
+type Kind byte
+
+const (
+	KindInvalid Kind = iota
+	KindNull
+	KindBool
+	KindNumber
+	KindString
+	KindArray
+	KindObject
+)
+
+// KindOf tells the kind of a raw JSON value (leading whitespace allowed).
+func KindOf(raw []byte) Kind {
+	for _, c := range raw {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case 'n':
+			return KindNull
+		case 't', 'f':
+			return KindBool
+		case '"':
+			return KindString
+		case '[':
+			return KindArray
+		case '{':
+			return KindObject
+		}
+		if c == '-' || (c >= '0' && c <= '9') {
+			return KindNumber
+		}
+		return KindInvalid
+	}
+	return KindInvalid
+}
+
+// EachElement calls f with each element of the JSON array raw (as sub-slices
+// of raw). Values inside Records were validated when read, so this walks the
+// structure without validating it again; it never reads out of bounds and
+// reports a broken structure as an error.
+func EachElement(raw []byte, f func(elem []byte) error) error {
+	i := skipWS(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return ErrNotArray
+	}
+	i = skipWS(raw, i+1)
+	if i < len(raw) && raw[i] == ']' {
+		return nil
+	}
+	for {
+		i = skipWS(raw, i)
+		end, err := skip(raw, i)
+		if err != nil {
+			return err
+		}
+		if err := f(raw[i:end:end]); err != nil {
+			return err
+		}
+		i = skipWS(raw, end)
+		if i >= len(raw) {
+			return errBroken
+		}
+		switch raw[i] {
+		case ',':
+			i++
+		case ']':
+			return nil
+		default:
+			return errBroken
+		}
+	}
+}
+
+// EachField calls f with each key (still quoted, as in the text) and value
+// of the JSON object raw, in order. See EachElement about validation.
+func EachField(raw []byte, f func(key, val []byte) error) error {
+	i := skipWS(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return ErrNotObject
+	}
+	i = skipWS(raw, i+1)
+	if i < len(raw) && raw[i] == '}' {
+		return nil
+	}
+	for {
+		i = skipWS(raw, i)
+		if i >= len(raw) || raw[i] != '"' {
+			return errBroken
+		}
+		kend, err := skip(raw, i)
+		if err != nil {
+			return err
+		}
+		j := skipWS(raw, kend)
+		if j >= len(raw) || raw[j] != ':' {
+			return errBroken
+		}
+		j = skipWS(raw, j+1)
+		vend, err := skip(raw, j)
+		if err != nil {
+			return err
+		}
+		if err := f(raw[i:kend:kend], raw[j:vend:vend]); err != nil {
+			return err
+		}
+		i = skipWS(raw, vend)
+		if i >= len(raw) {
+			return errBroken
+		}
+		switch raw[i] {
+		case ',':
+			i++
+		case '}':
+			return nil
+		default:
+			return errBroken
+		}
+	}
+}
+
+// KeyIs reports whether the quoted key (as EachField gives it) is name.
+// Keys with escapes never match; datasets do not escape their column names.
+func KeyIs(quoted []byte, name string) bool {
+	return len(quoted) == len(name)+2 && string(quoted[1:len(quoted)-1]) == name
+}
+
+var errBroken = errors.New("broken JSON structure")
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skip returns the end of the value starting at b[i].
+func skip(b []byte, i int) (int, error) {
+	if i >= len(b) {
+		return 0, errBroken
+	}
+	switch b[i] {
+	case '"':
+		for j := i + 1; j < len(b); j++ {
+			switch b[j] {
+			case '\\':
+				j++
+			case '"':
+				return j + 1, nil
+			}
+		}
+		return 0, errBroken
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				end, err := skip(b, j)
+				if err != nil {
+					return 0, err
+				}
+				j = end - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1, nil
+				}
+			}
+		}
+		return 0, errBroken
+	default:
+		j := i
+		for j < len(b) {
+			c := b[j]
+			if c == ',' || c == ']' || c == '}' || c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+				break
+			}
+			j++
+		}
+		if j == i {
+			return 0, errBroken
+		}
+		return j, nil
+	}
+}
+
+// AppendUnquoted appends the text of the raw JSON string to dst. It returns
+// dst unchanged and an error when raw is not a string.
+func AppendUnquoted(dst, raw []byte) ([]byte, error) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return dst, errNotString
+	}
+	body := raw[1 : len(raw)-1]
+	for i, c := range body {
+		if c == '\\' {
+			n := len(dst)
+			out, err := appendUnescape(append(dst, body[:i]...), body[i:])
+			if err != nil {
+				return dst[:n], err
+			}
+			return out, nil
+		}
+	}
+	return append(dst, body...), nil
+}
+
+// StringBody returns the text of a raw JSON string without copying when it
+// has no escapes (ok=false otherwise, or when raw is not a string).
+func StringBody(raw []byte) (body []byte, ok bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return nil, false
+	}
+	body = raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c == '\\' {
+			return nil, false
+		}
+	}
+	return body, true
+}
