@@ -211,4 +211,8 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stderr.flush()
+    # os._exit: the stdin watcher thread would otherwise trip over
+    # interpreter shutdown while it blocks on a read.
+    os._exit(code)
