@@ -104,13 +104,26 @@ func NewClient(o Options) (*Client, error) {
 	if c.http == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.ResponseHeaderTimeout = c.opts.Timeout
-		c.http = &http.Client{Transport: tr}
+		c.http = &http.Client{Transport: tr, CheckRedirect: c.checkRedirect}
 	}
 	c.sleep = o.sleep
 	if c.sleep == nil {
 		c.sleep = sleepCtx
 	}
 	return c, nil
+}
+
+// checkRedirect follows up to 10 redirects and drops the token when one
+// leaves the Hub (LFS downloads go to storage that must not see it; Go keeps
+// the header for the same host name on another port).
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("stopped after 10 redirects")
+	}
+	if !strings.HasPrefix(req.URL.String(), c.endpoint+"/") {
+		req.Header.Del("Authorization")
+	}
+	return nil
 }
 
 // Endpoint is the Hub base URL the client talks to.

@@ -227,8 +227,11 @@ func (c *Client) link(blob, snap string) string {
 	if err := os.Link(blob, tmp); err != nil {
 		return blob
 	}
-	if err := os.Rename(tmp, snap); err != nil {
-		os.Remove(tmp)
+	err := os.Rename(tmp, snap)
+	// When snap is already a link to the same blob, rename succeeds without
+	// removing tmp (POSIX), so tmp is removed in every case.
+	os.Remove(tmp)
+	if err != nil {
 		return blob
 	}
 	return snap

@@ -38,7 +38,9 @@ func (e *APIError) Error() string {
 var ErrNotFound = errors.New("not found")
 
 // Is makes errors.Is(err, ErrNotFound) work for 404 answers.
-func (e *APIError) Is(target error) bool { return target == ErrNotFound && e.Status == http.StatusNotFound }
+func (e *APIError) Is(target error) bool {
+	return target == ErrNotFound && e.Status == http.StatusNotFound
+}
 
 // GiveUpError says the retries ran out; Last is the final failure.
 type GiveUpError struct {
