@@ -8,7 +8,7 @@ import (
 func TestParseMessage(t *testing.T) {
 	cases := []struct {
 		line, typ, err string
-		check         func(Message) bool
+		check          func(Message) bool
 	}{
 		{line: `{"type":"hello","protocol":1,"torch":"1.13.0","transformers":null,"peft":"0.12.0","cuda":[{"index":0,"name":"H100","memory_bytes":80}]}`,
 			typ: "hello", check: func(m Message) bool {

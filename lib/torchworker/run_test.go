@@ -176,7 +176,7 @@ func TestRunFailures(t *testing.T) {
 		{mode: "explained", code: app.Failure, want: []string{"GPT2LMHeadModel"}},
 		{mode: "ok", env: "FF_FAKE_PROTOCOL=9", code: app.Failure, want: []string{"protocol 9"}},
 		{mode: "ok", job: func(j *Job) { j.Quant = "nf4"; j.Device = "cuda:0" }, env: "FF_FAKE_CUDA=1", code: app.Failure,
-			want: []string{"cannot import transformers, peft, bitsandbytes", "--quant nf4", "pip install"},
+			want:  []string{"cannot import transformers, peft, bitsandbytes", "--quant nf4", "pip install"},
 			check: func(err error) bool { var e *MissingError; return errors.As(err, &e) }},
 		{mode: "ok", job: func(j *Job) { j.Optim = "paged_adamw_8bit"; j.Device = "cuda:0" }, env: "FF_FAKE_CUDA=1", code: app.Failure,
 			want: []string{"bitsandbytes", "--optim paged_adamw_8bit"}},
@@ -188,7 +188,7 @@ func TestRunFailures(t *testing.T) {
 		{mode: "ok", job: func(j *Job) { j.Order = [][]int{{0, 5}} }, code: app.Usage, want: []string{"names row 5"}},
 		{mode: "ok", job: func(j *Job) { j.Train[1].Labels = j.Train[1].Labels[:2] }, code: app.Usage, want: []string{"labels"}},
 		{mode: "ok", job: func(j *Job) { j.Python = filepath.Join(t.TempDir(), "no-python") }, code: app.Failure,
-			want: []string{"cannot run", "no-python", "python3-torch", "--python"},
+			want:  []string{"cannot run", "no-python", "python3-torch", "--python"},
 			check: func(err error) bool { var e *MissingError; return errors.As(err, &e) && e.What == "python" }},
 	}
 	for _, c := range cases {
