@@ -17,14 +17,17 @@ import (
 func main() {
 	sel := flag.String("select", "", "re-select the bundled corpus from the self-instruct data in `DIR`, then stop")
 	out := flag.String("out", "testdata/tiny", "model directory to write")
+	corpus := flag.String("corpus", "testdata/tiny/corpus", "the bundled corpus `DIR`")
 	flag.Parse()
 	if *sel != "" {
-		if err := selectCorpus(*sel, filepath.Join(*out, "corpus"), filepath.Join("testdata", "demo", "eval.jsonl")); err != nil {
+		if err := selectCorpus(*sel, *corpus, filepath.Join("testdata", "demo", "eval.jsonl")); err != nil {
 			fmt.Fprintln(os.Stderr, "mktiny:", err)
 			os.Exit(1)
 		}
 		return
 	}
-	fmt.Fprintln(os.Stderr, "mktiny: model building not wired yet")
-	os.Exit(1)
+	if err := build(*corpus, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "mktiny:", err)
+		os.Exit(1)
+	}
 }
