@@ -21,7 +21,7 @@ var DefaultSpecialTokens = []string{"<|endoftext|>", "<|im_start|>", "<|im_end|>
 // its tokenizer.json, Qwen2-style: NFC, the Qwen2 split regex, ByteLevel,
 // the 256 byte tokens first, then merges, then the special tokens (nil:
 // DefaultSpecialTokens) as added special tokens. vocabSize counts all
-// three; training stops early when no pair occurs twice. The result is
+// three; training stops early only when every word is a single token. The result is
 // deterministic: ties between equally frequent pairs go to the pair whose
 // bytes sort first.
 func TrainByteLevelBPE(texts []string, vocabSize int, special []string) ([]byte, error) {
@@ -162,12 +162,12 @@ func (tr *trainer) run(target int) {
 	for len(tr.tokens) < target && tr.queue.Len() > 0 {
 		e := heap.Pop(&tr.queue).(pairEntry)
 		if c := tr.pairs[e.key]; c != e.count {
-			if c > 1 {
+			if c > 0 {
 				heap.Push(&tr.queue, pairEntry{e.key, c, tr})
 			}
 			continue // stale
 		}
-		if e.count < 2 {
+		if e.count < 1 {
 			break
 		}
 		a, b := int32(e.key>>32), int32(uint32(e.key))
@@ -214,7 +214,7 @@ func (tr *trainer) run(target int) {
 		}
 		sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 		for _, k := range keys {
-			if c := tr.pairs[k]; c > 1 && k != e.key {
+			if c := tr.pairs[k]; c > 0 && k != e.key {
 				heap.Push(&tr.queue, pairEntry{k, c, tr})
 			}
 		}
