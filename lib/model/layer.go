@@ -102,9 +102,9 @@ func (m *Model) layerBackward(w *workspace, a *layerActs, l, T int, bs [7]bindin
 			dp := w.dp[h*T*T : (h+1)*T*T]
 			dkh, dvh := w.dkh[h*T*hd:(h+1)*T*hd], w.dvh[h*T*hd:(h+1)*T*hd]
 			tensor.Gemm(1, false, true, T, T, hd, datt[h*hd:], qd, v[g*hd:], kd, dp, T, false) // dP = dO·vᵀ
-			tensor.Gemm(1, true, false, T, hd, T, p, T, datt[h*hd:], qd, dvh, hd, false)      // dv_h = Pᵀ·dO
+			tensor.Gemm(1, true, false, T, hd, T, p, T, datt[h*hd:], qd, dvh, hd, false)       // dv_h = Pᵀ·dO
 			causalSoftmaxBackward(dp, p, T, scale)                                             // dS
-			tensor.Gemm(1, false, false, T, hd, T, dp, T, k[g*hd:], kd, dq[h*hd:], qd, false) // dq = dS·k
+			tensor.Gemm(1, false, false, T, hd, T, dp, T, k[g*hd:], kd, dq[h*hd:], qd, false)  // dq = dS·k
 			tensor.Gemm(1, true, false, T, hd, T, dp, T, q[h*hd:], qd, dkh, hd, false)         // dk_h = dSᵀ·q
 		}
 	})
