@@ -1,8 +1,6 @@
 package score
 
 import (
-	"errors"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/flock-off/ff/lib/chat"
@@ -13,9 +11,7 @@ func defaultDeps() deps {
 		encoder: openChatEncoder,
 		backend: func(c *cli.Context, name string) (Backend, error) {
 			return pickBackend(c, name, func() Backend {
-				return &cpuBackend{open: func(*Job) (Adapted, error) {
-					return nil, errors.New("the CPU backend needs lib/model, which is not in this build yet")
-				}}
+				return &cpuBackend{open: openLoRA}
 			})
 		},
 		tokens: chat.TokensCommand,

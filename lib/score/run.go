@@ -52,6 +52,14 @@ func run(c *cli.Context, d deps) error {
 		if err := checkAdapterDir(ad); err != nil {
 			return app.Usagef("%v", err)
 		}
+		r, alpha, err := adapterShape(ad)
+		if err != nil {
+			return app.Usagef("--adapter-in: %v", err)
+		}
+		if (c.IsSet("lora-r") && cfg.LoraR != r) || (c.IsSet("lora-alpha") && cfg.LoraAlpha != alpha) {
+			return app.Usagef("--adapter-in %s has r=%d, lora_alpha=%g: drop --lora-r/--lora-alpha or match them", ad, r, alpha)
+		}
+		cfg.LoraR, cfg.LoraAlpha = r, alpha
 	}
 	enc, tokVocab, err := d.encoder(modelDir, cfg.Template)
 	if err != nil {

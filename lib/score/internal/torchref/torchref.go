@@ -1,0 +1,90 @@
+// Package torchref is the PyTorch reference of ff-score's CPU recipe (a
+// plain decoder with LoRA, torch's AdamW, clipping and LambdaLR), used by the
+// parity test and the benchmark. It is test tooling, not a backend.
+package torchref
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+
+	"github.com/flock-off/ff/lib/train"
+)
+
+//go:embed ref.py
+var script string
+
+// Row is one tokenized row.
+type Row struct {
+	IDs    []int32 `json:"ids"`
+	Labels []int32 `json:"labels"`
+}
+
+// LoRA is the adapter shape.
+type LoRA struct {
+	R       int     `json:"r"`
+	Alpha   float64 `json:"alpha"`
+	Dropout float64 `json:"dropout"`
+}
+
+// Job is what the reference runs.
+type Job struct {
+	ModelDir    string       `json:"model_dir"`
+	AdapterIn   string       `json:"adapter_in,omitempty"`
+	LoRA        LoRA         `json:"lora"`
+	Recipe      train.Recipe `json:"recipe"`
+	Order       [][]int      `json:"order"`
+	Train       []Row        `json:"train"`
+	Eval        []Row        `json:"eval"`
+	Threads     int          `json:"threads"`
+	WantAdapter bool         `json:"want_adapter"`
+}
+
+// Result is what the reference measured.
+type Result struct {
+	BaseEvalLoss float64              `json:"base_eval_loss"`
+	EvalLoss     float64              `json:"eval_loss"`
+	TrainLoss    float64              `json:"train_loss"`
+	StepLosses   []float64            `json:"step_losses"`
+	TrainTokens  int64                `json:"train_tokens"`
+	TrainSeconds float64              `json:"train_seconds"`
+	Adapter      map[string][]float64 `json:"adapter"` // peft names without "base_model.model."
+}
+
+// Rows converts training examples.
+func Rows(ex []*train.Example) []Row {
+	out := make([]Row, len(ex))
+	for i, e := range ex {
+		out[i] = Row{IDs: e.IDs, Labels: e.Labels}
+	}
+	return out
+}
+
+// Run runs the reference with python (a python3 that imports torch).
+func Run(python string, job Job) (*Result, error) {
+	in, err := json.Marshal(job)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(python, "-c", script)
+	cmd.Stdin = bytes.NewReader(in)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("torch reference: %v\n%s", err, tail(stderr.String()))
+	}
+	var res Result
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		return nil, fmt.Errorf("torch reference output: %v", err)
+	}
+	return &res, nil
+}
+
+func tail(s string) string {
+	if len(s) > 3000 {
+		return s[len(s)-3000:]
+	}
+	return s
+}
