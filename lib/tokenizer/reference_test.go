@@ -45,6 +45,8 @@ type jsResult struct {
 func jsEncode(t *testing.T, tokenizerJSON, configJSON string, texts []string) []jsResult {
 	t.Helper()
 	dir := testenv.NodeModules(t, jsPackage)
+	tokenizerJSON, _ = filepath.Abs(tokenizerJSON) // node runs elsewhere
+	configJSON, _ = filepath.Abs(configJSON)
 	var in bytes.Buffer
 	head, _ := json.Marshal(map[string]string{"tokenizer": tokenizerJSON, "config": configJSON})
 	in.Write(head)
@@ -186,7 +188,9 @@ func compareWithReference(t *testing.T, tok *Tokenizer, texts []string, ref []js
 			continue
 		}
 		dec := tok.Decode(ids)
-		if dec != ref[i].Text {
+		// The JS ByteFallback decoder runs each byte run through TextDecoder,
+		// which drops a leading U+FEFF; Hugging Face's Rust decoder keeps it.
+		if dec != ref[i].Text && strings.ReplaceAll(dec, "\ufeff", "") != ref[i].Text {
 			t.Errorf("text %d %.80q: decode differs:\n go %.120q\n js %.120q", i, text, dec, ref[i].Text)
 		}
 		if lossless {
