@@ -165,8 +165,12 @@ func (c *Client) infof(format string, args ...any) {
 }
 
 func (c *Client) progress(total int64, desc string) *app.Progress {
-	if c.opts.Log == nil || c.opts.Stderr == nil {
+	if c.opts.Stderr == nil {
 		return &app.Progress{}
 	}
-	return app.NewProgress(c.opts.Log, c.opts.Stderr, total, desc, true)
+	l := c.opts.Log
+	if l == nil { // RegisterInputs runs before flags are parsed: a bar, no talk
+		l = app.NewLogTo(c.opts.Stderr, "ff", false, false)
+	}
+	return app.NewProgress(l, c.opts.Stderr, total, desc, true)
 }
