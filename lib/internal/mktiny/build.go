@@ -9,7 +9,7 @@ import (
 	"github.com/flock-off/ff/lib/chat"
 )
 
-func build(corpus, dir string) error {
+func build(corpus, dir string, epochs, threads int) error {
 	start := time.Now()
 	rows, err := readRows(filepath.Join(corpus, "pretrain.jsonl"))
 	if err != nil {
@@ -23,16 +23,15 @@ func build(corpus, dir string) error {
 	if err != nil {
 		return err
 	}
-	var tokens int
-	for _, r := range rows {
-		row, _ := chat.ParseRow(r.Raw)
-		ids, _, err := chat.Encode(tok, tmpl, row)
-		if err != nil {
-			return fmt.Errorf("%s: %v", r.Source, err)
-		}
-		tokens += len(ids)
+	data, tokens, err := encodeAll(tok, tmpl, rows, pretrainSeqLen)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(os.Stderr, "mktiny: tokenizer of %d tokens; %d pre-training rows, %d tokens (%s)\n",
-		tok.VocabSize(), len(rows), tokens, time.Since(start).Round(time.Millisecond))
+		tok.VocabSize(), len(data), tokens, time.Since(start).Round(time.Millisecond))
+	if err := pretrain(dir, data, epochs, threads); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "mktiny: wrote %s in %s\n", dir, time.Since(start).Round(time.Second))
 	return nil
 }

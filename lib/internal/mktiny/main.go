@@ -17,6 +17,8 @@ import (
 func main() {
 	sel := flag.String("select", "", "re-select the bundled corpus from the self-instruct data in `DIR`, then stop")
 	out := flag.String("out", "testdata/tiny", "model directory to write")
+	epochs := flag.Int("epochs", 4, "pre-training epochs")
+	threads := flag.Int("threads", 2, "threads (the result does not depend on it)")
 	corpus := flag.String("corpus", "testdata/tiny/corpus", "the bundled corpus `DIR`")
 	flag.Parse()
 	if *sel != "" {
@@ -26,7 +28,7 @@ func main() {
 		}
 		return
 	}
-	if err := build(*corpus, *out); err != nil {
+	if err := build(*corpus, *out, *epochs, *threads); err != nil {
 		fmt.Fprintln(os.Stderr, "mktiny:", err)
 		os.Exit(1)
 	}

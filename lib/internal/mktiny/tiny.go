@@ -106,4 +106,3 @@ func writeTokenizer(dir string, rows []*record.Record) (*tokenizer.Tokenizer, er
 	}
 	return tok, nil
 }
-

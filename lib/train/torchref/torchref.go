@@ -1,6 +1,8 @@
 // Package torchref is the PyTorch reference of ff-score's CPU recipe (a
-// plain decoder with LoRA, torch's AdamW, clipping and LambdaLR), used by the
-// parity test and the benchmark. It is test tooling, not a backend.
+// plain Qwen2/Llama decoder with LoRA written for the test, torch's AdamW,
+// clip_grad_norm_ and a LambdaLR of the linear schedule), used by ff-score's
+// parity test and its benchmark. It is test tooling, not a backend (that is
+// lib/torchworker).
 package torchref
 
 import (
@@ -9,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"syscall"
 
 	"github.com/flock-off/ff/lib/train"
 )
@@ -51,6 +54,8 @@ type Result struct {
 	TrainTokens  int64                `json:"train_tokens"`
 	TrainSeconds float64              `json:"train_seconds"`
 	Adapter      map[string][]float64 `json:"adapter"` // peft names without "base_model.model."
+	// PeakRSSBytes is the Python process's peak resident memory.
+	PeakRSSBytes int64 `json:"-"`
 }
 
 // Rows converts training examples.
@@ -78,6 +83,9 @@ func Run(python string, job Job) (*Result, error) {
 	var res Result
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 		return nil, fmt.Errorf("torch reference output: %v", err)
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		res.PeakRSSBytes = ru.Maxrss * 1024
 	}
 	return &res, nil
 }
