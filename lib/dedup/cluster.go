@@ -22,6 +22,9 @@ type clusterer struct {
 	threshold float64
 	merges    int64
 	exact     int64
+	// edges, when not nil, collects every verified near-duplicate merge
+	// (tests check each against the true Jaccard).
+	edges *[][2]int32
 }
 
 func newClusterer(ix *Index) *clusterer {
@@ -66,6 +69,9 @@ func (c *clusterer) mergeBand(g *groups) error {
 				if ok {
 					c.sets.Union(b[i], b[j])
 					c.merges++
+					if c.edges != nil {
+						*c.edges = append(*c.edges, [2]int32{b[i], b[j]})
+					}
 				}
 			}
 		}

@@ -145,7 +145,7 @@ func runOverlap(c *cli.Context) error {
 			exact[d][o]++
 		}
 	}
-	out, err := app.CreateOutput("", env.Stdout)
+	out, err := createOutput("", env.Stdout)
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ func runSignatures(c *cli.Context) error {
 	if rejOut != nil {
 		defer rejOut.Abort()
 	}
-	out, err := app.CreateOutput(c.String(app.FlagOutput), nil)
+	out, err := createOutput(c.String(app.FlagOutput), nil)
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func runBuckets(c *cli.Context) error {
 	cl := newClusterer(ix)
 	cl.mergeExact() // exact duplicates sit out of LSH, as in the single run
 	g := bandGroups(ix, cl.exactDup, band)
-	out, err := app.CreateOutput(c.String(app.FlagOutput), nil)
+	out, err := createOutput(c.String(app.FlagOutput), nil)
 	if err != nil {
 		return err
 	}
@@ -295,7 +295,7 @@ func runClusters(c *cli.Context) error {
 			return err
 		}
 	}
-	out, err := app.CreateOutput(c.String(app.FlagOutput), app.EnvOf(c).Stdout)
+	out, err := createOutput(c.String(app.FlagOutput), app.EnvOf(c).Stdout)
 	if err != nil {
 		return err
 	}
@@ -344,7 +344,7 @@ func runFilter(c *cli.Context) error {
 	if err != nil {
 		return app.Usagef("%v", err)
 	}
-	out, err := app.CreateOutput(c.String(app.FlagOutput), app.EnvOf(c).Stdout)
+	out, err := createOutput(c.String(app.FlagOutput), app.EnvOf(c).Stdout)
 	if err != nil {
 		return err
 	}
@@ -352,7 +352,7 @@ func runFilter(c *cli.Context) error {
 	var rmOut *app.Output
 	var rmW record.Writer
 	if p := c.String(flagRemoved); p != "" {
-		if rmOut, err = app.CreateOutput(p, nil); err != nil {
+		if rmOut, err = createOutput(p, nil); err != nil {
 			return err
 		}
 		defer rmOut.Abort()
