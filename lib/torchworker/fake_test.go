@@ -82,6 +82,10 @@ func fakeWorker(mode string) int {
 	}
 	if p := os.Getenv("FF_FAKE_JOBFILE"); p != "" {
 		os.WriteFile(p, line, 0o644)
+		if job.AdapterIn != "" { // the fresh adapter Run drew, while it exists
+			b, _ := os.ReadFile(filepath.Join(job.AdapterIn, "adapter_config.json"))
+			os.WriteFile(p+".adapter", b, 0o644)
+		}
 	}
 	progress := func(step int) {
 		out.Encode(map[string]any{"type": "progress", "phase": "train", "epoch": 1, "step": step, "steps": 3, "loss": 2.5 - 0.1*float64(step)})

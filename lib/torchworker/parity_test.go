@@ -125,70 +125,113 @@ func TestParityEvalLoss(t *testing.T) {
 }
 
 // TestParityTraining: one epoch, dropout 0, no shuffle, from the same
-// adapter: eval_loss within 1e-3 relative (the bar), train_loss and
-// every adapter tensor within 1e-3 relative; the adapter the worker writes
-// loads in lib/lora.
+// adapter (a given one, or a fresh one drawn from the same seed): eval_loss
+// within 1e-3 relative (the bar), train_loss and every adapter
+// tensor within 1e-3 relative; the adapter the worker writes loads in lib/lora.
 func TestParityTraining(t *testing.T) {
 	py := testenv.TorchPython(t)
 	for _, s := range parityShapes {
-		t.Run(s.Arch, func(t *testing.T) {
-			dir, adapterDir, g := parityModel(t, s, 4, 8)
-			rows := tinySequences(11, s.Vocab, 31) // 11 rows, accumulation 4: a partial last window
-			eval := tinySequences(5, s.Vocab, 32)
-			base, _ := g.evalLoss(t, eval)
+		for _, fresh := range []bool{false, true} {
+			name := s.Arch + "/adapter-in"
+			if fresh {
+				name = s.Arch + "/fresh"
+			}
+			t.Run(name, func(t *testing.T) { parityTraining(t, py, s, fresh) })
+		}
+	}
+}
 
-			rc := train.Default()
-			rc.Epochs, rc.GradAccum, rc.WarmupSteps, rc.LR, rc.Shuffle = 1, 4, 1, 5e-3, false
-			ex := make([]*train.Example, len(rows))
-			for i, r := range rows {
-				ex[i] = &train.Example{IDs: r.IDs, Labels: r.Labels}
-			}
-			goRes, err := train.Run(context.Background(), g, ex, rc, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, _ := g.evalLoss(t, eval)
+func parityTraining(t *testing.T, py string, s tinyShape, fresh bool) {
+	dir, adapterDir, g := parityModel(t, s, 4, 8)
+	const seed = 77
+	if fresh {
+		ad, err := lora.New(g.m, lora.Config{R: 4, Alpha: 8}, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g = &goLoRA{m: g.m, ad: ad, g: lora.NewGrads(ad)}
+		adapterDir = ""
+	}
+	rows := tinySequences(11, s.Vocab, 31) // 11 rows, accumulation 4: a partial last window
+	eval := tinySequences(5, s.Vocab, 32)
+	base, _ := g.evalLoss(t, eval)
 
-			out := filepath.Join(t.TempDir(), "trained")
-			res, err := Run(context.Background(), Job{ModelDir: dir, Train: rows, Eval: eval, AdapterIn: adapterDir, AdapterOut: out,
-				Recipe: Recipe{LoraR: 4, LoraAlpha: 8, LR: rc.LR, WarmupSteps: rc.WarmupSteps, Epochs: 1, GradAccum: 4, Clip: 1, Seed: 1},
-				Device: "cpu", Dtype: "fp32", Impl: "plain", Python: py}, nil)
-			if err != nil {
-				t.Fatal(err)
+	rc := train.Default()
+	rc.Epochs, rc.GradAccum, rc.WarmupSteps, rc.LR, rc.Shuffle = 1, 4, 1, 2e-2, false
+	ex := make([]*train.Example, len(rows))
+	for i, r := range rows {
+		ex[i] = &train.Example{IDs: r.IDs, Labels: r.Labels}
+	}
+	goRes, err := train.Run(context.Background(), g, ex, rc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := g.evalLoss(t, eval)
+
+	out := filepath.Join(t.TempDir(), "trained")
+	res, err := Run(context.Background(), Job{ModelDir: dir, Train: rows, Eval: eval, AdapterIn: adapterDir, AdapterOut: out,
+		Recipe: Recipe{LoraR: 4, LoraAlpha: 8, LR: rc.LR, WarmupSteps: rc.WarmupSteps, Epochs: 1, GradAccum: 4, Clip: 1, Seed: seed},
+		Device: "cpu", Dtype: "fp32", Impl: "plain", Python: py}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("base %.7g; after one epoch: torch %.9g, Go %.9g; train loss torch %.9g Go %.9g; steps %d/%d",
+		base, res.EvalLoss, want, *res.TrainLoss, goRes.TrainLoss, res.Steps, goRes.Steps)
+	if math.Abs(want-base) < 1e-3 {
+		t.Fatalf("training barely moved the eval loss (%.7g → %.7g): the comparison would be weak", base, want)
+	}
+	if res.Steps != goRes.Steps || res.Steps != 3 {
+		t.Errorf("steps torch %d, Go %d, want 3", res.Steps, goRes.Steps)
+	}
+	if e := relErr(res.EvalLoss, want); e > 1e-3 {
+		t.Errorf("eval loss relative error %.2g > 1e-3", e)
+	}
+	if e := relErr(*res.TrainLoss, goRes.TrainLoss); e > 1e-3 {
+		t.Errorf("train loss relative error %.2g > 1e-3", e)
+	}
+	trained, err := lora.Load(out, g.m)
+	if err != nil {
+		t.Fatalf("the worker's adapter does not load in lib/lora: %v", err)
+	}
+	for i, p := range trained.Params(nil) {
+		q := g.ad.Params(nil)[i]
+		if p.Name != q.Name {
+			t.Fatalf("tensor %d: %s vs %s", i, p.Name, q.Name)
+		}
+		var num, den float64
+		for j := range p.W {
+			d := float64(p.W[j] - q.W[j])
+			num += d * d
+			den += float64(q.W[j]) * float64(q.W[j])
+		}
+		if e := math.Sqrt(num / math.Max(den, 1e-30)); e > 1e-3 {
+			t.Errorf("%s: relative error %.2g > 1e-3", p.Name, e)
+		}
+	}
+}
+
+// TestSitesMatchLibModel: the fresh adapter drawn from config.json alone
+// has lib/model's layer order and shapes (the RNG stream follows it).
+func TestSitesMatchLibModel(t *testing.T) {
+	for _, s := range parityShapes {
+		dir := t.TempDir()
+		writeTinyModel(t, dir, s, 3)
+		m, err := model.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := sitesOf(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := m.Sites()
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d sites, lib/model has %d", s.Arch, len(got), len(want))
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("%s: site %d is %+v, lib/model has %+v", s.Arch, i, got[i], want[i])
 			}
-			t.Logf("base %.7g; after one epoch: torch %.9g, Go %.9g; train loss torch %.9g Go %.9g; steps %d/%d",
-				base, res.EvalLoss, want, *res.TrainLoss, goRes.TrainLoss, res.Steps, goRes.Steps)
-			if math.Abs(want-base) < 1e-3 {
-				t.Fatalf("training barely moved the eval loss (%.7g → %.7g): the comparison would be weak", base, want)
-			}
-			if res.Steps != goRes.Steps || res.Steps != 3 {
-				t.Errorf("steps torch %d, Go %d, want 3", res.Steps, goRes.Steps)
-			}
-			if e := relErr(res.EvalLoss, want); e > 1e-3 {
-				t.Errorf("eval loss relative error %.2g > 1e-3", e)
-			}
-			if e := relErr(*res.TrainLoss, goRes.TrainLoss); e > 1e-3 {
-				t.Errorf("train loss relative error %.2g > 1e-3", e)
-			}
-			trained, err := lora.Load(out, g.m)
-			if err != nil {
-				t.Fatalf("the worker's adapter does not load in lib/lora: %v", err)
-			}
-			for i, p := range trained.Params(nil) {
-				q := g.ad.Params(nil)[i]
-				if p.Name != q.Name {
-					t.Fatalf("tensor %d: %s vs %s", i, p.Name, q.Name)
-				}
-				var num, den float64
-				for j := range p.W {
-					d := float64(p.W[j] - q.W[j])
-					num += d * d
-					den += float64(q.W[j]) * float64(q.W[j])
-				}
-				if e := math.Sqrt(num / math.Max(den, 1e-30)); e > 1e-3 {
-					t.Errorf("%s: relative error %.2g > 1e-3", p.Name, e)
-				}
-			}
-		})
+		}
 	}
 }

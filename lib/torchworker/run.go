@@ -44,6 +44,14 @@ func Run(ctx context.Context, job Job, onProgress func(Progress)) (Result, error
 		defer os.RemoveAll(staging) // gone after a successful rename, too
 		wire.AdapterOut = staging
 	}
+	if !job.EvalOnly && job.AdapterIn == "" && !job.Recipe.UseRSLoRA {
+		dir, err := initAdapter(&job)
+		if err != nil {
+			return Result{}, app.Exit(app.Usage, fmt.Errorf("torch backend: --model %s: %w", job.ModelDir, err))
+		}
+		defer os.RemoveAll(dir)
+		wire.AdapterIn = dir
+	}
 	var res *Result
 	err := session(ctx, job.Python, nil, job.Stderr, func(c Capabilities) (any, error) {
 		if err := fitJob(&wire, c, job.python()); err != nil {

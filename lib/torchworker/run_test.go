@@ -27,7 +27,9 @@ func fakeJob(t *testing.T, mode string, env ...string) Job {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Job{ModelDir: "model", Train: tinySequences(3, 50, 1), Eval: tinySequences(3, 50, 2),
+	dir := t.TempDir()
+	writeTinyModel(t, dir, tinyShape{Arch: "qwen2", Hidden: 8, Inter: 8, Layers: 1, Heads: 2, KVHeads: 1, Vocab: 50}, 1)
+	return Job{ModelDir: dir, Train: tinySequences(3, 50, 1), Eval: tinySequences(3, 50, 2),
 		Recipe: DefaultRecipe(), Python: exe}
 }
 
@@ -84,7 +86,7 @@ func TestRunSendsTheJob(t *testing.T) {
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Protocol != ProtocolVersion || got.ModelDir != "model" || len(got.Train) != 3 || len(got.Eval) != 3 {
+	if got.Protocol != ProtocolVersion || got.ModelDir != job.ModelDir || len(got.Train) != 3 || len(got.Eval) != 3 {
 		t.Errorf("job %+v", got)
 	}
 	if fmtInts(got.Order[0]) != "[2,0,1]" || fmtInts(got.Order[1]) != "[1,2,0]" {
@@ -97,6 +99,15 @@ func TestRunSendsTheJob(t *testing.T) {
 		if fmtInt32(s.IDs) != fmtInt32(job.Train[i].IDs) || fmtInt32(s.Labels) != fmtInt32(job.Train[i].Labels) {
 			t.Errorf("train row %d differs", i)
 		}
+	}
+	// a fresh adapter drawn in Go (as the CPU backend draws it) was handed over
+	if got.AdapterIn == "" {
+		t.Error("no initial adapter sent")
+	} else if _, err := os.Stat(got.AdapterIn); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("initial adapter %s not removed after the run", got.AdapterIn)
+	}
+	if b, _ := os.ReadFile(jobFile + ".adapter"); !strings.Contains(string(b), `"r": 16`) {
+		t.Errorf("initial adapter config: %s", b)
 	}
 	// a usable GPU in the hello: the defaults resolve to cuda:0 in bf16
 	if got.Device != "cuda:0" || got.Dtype != "bf16" {
