@@ -11,19 +11,46 @@ type decoder interface {
 	decode(tokens []string) []string
 }
 
-// byteLevelDec maps byte-level tokens back to bytes and the whole to text.
-type byteLevelDec struct{}
+// byteLevelDec maps byte-level tokens back to bytes and the bytes to text.
+// Added tokens are kept as written and the bytes between them decoded on
+// their own, as current Hugging Face releases and tokenizers.js do (an
+// added token such as "é!" is not in the byte-level alphabet's sense).
+type byteLevelDec struct{ added map[string]bool }
 
-func (byteLevelDec) decode(tokens []string) []string {
+func (d *byteLevelDec) decode(tokens []string) []string {
+	var out []string
 	var buf []byte
 	for _, t := range tokens {
+		if d.added[t] {
+			if len(buf) > 0 {
+				out = append(out, lossyString(buf))
+				buf = buf[:0]
+			}
+			out = append(out, t)
+			continue
+		}
 		if b, ok := byteLevelDecode(t); ok {
 			buf = append(buf, b...)
 		} else {
 			buf = append(buf, t...)
 		}
 	}
-	return []string{lossyString(buf)}
+	if len(buf) > 0 {
+		out = append(out, lossyString(buf))
+	}
+	return out
+}
+
+// setAdded tells byte-level decoders inside d which tokens are added tokens.
+func setAdded(d decoder, added map[string]bool) {
+	switch x := d.(type) {
+	case *byteLevelDec:
+		x.added = added
+	case sequenceDec:
+		for _, e := range x {
+			setAdded(e, added)
+		}
+	}
 }
 
 // metaspaceDec turns ▁ back into spaces, dropping the prepended one.

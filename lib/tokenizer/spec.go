@@ -258,7 +258,7 @@ func buildDecoder(raw json.RawMessage) (decoder, error) {
 	}
 	switch typ {
 	case "ByteLevel":
-		return byteLevelDec{}, nil
+		return &byteLevelDec{}, nil
 	case "Metaspace":
 		ms, err := metaspaceSpec(raw)
 		if err != nil {

@@ -16,6 +16,9 @@ import (
 	"strings"
 )
 
+// maxVocab bounds token ids, so a corrupt file cannot ask for a huge table.
+const maxVocab = 1 << 24
+
 // Tokenizer is a loaded tokenizer. It is safe for concurrent use.
 type Tokenizer struct {
 	normalizer normalizer
@@ -91,11 +94,17 @@ func FromJSON(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 	t.tokenIDs = make(map[string]int32, len(ms.Vocab)+len(spec.AddedTokens))
 	maxID := int32(-1)
 	for tok, id := range ms.Vocab {
+		if id < 0 || id >= maxVocab {
+			return nil, fmt.Errorf("model: token %q has id %d, outside [0, %d)", tok, id, maxVocab)
+		}
 		t.tokenIDs[tok] = id
 		maxID = max(maxID, id)
 	}
 	var raw, normd []*AddedToken
-	for _, a := range spec.AddedTokens {
+	for i, a := range spec.AddedTokens {
+		if a == nil || a.ID < 0 || a.ID >= maxVocab {
+			return nil, fmt.Errorf("added_tokens[%d]: missing or id outside [0, %d)", i, maxVocab)
+		}
 		t.tokenIDs[a.Content] = a.ID
 		maxID = max(maxID, a.ID)
 		if a.Normalized && t.normalizer != nil {
@@ -115,6 +124,11 @@ func FromJSON(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 			t.idTokens[a.ID] = a.Content
 		}
 	}
+	addedSet := map[string]bool{}
+	for _, a := range spec.AddedTokens {
+		addedSet[a.Content] = true
+	}
+	setAdded(t.decoder, addedSet)
 	t.rawAdded = newAddedMatcher(raw)
 	t.normAdded = newAddedMatcher(normd)
 	if len(configJSON) > 0 {
