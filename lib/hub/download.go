@@ -15,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/flock-off/ff/lib/app"
@@ -145,11 +146,17 @@ func (c *Client) fetch(ctx context.Context, repo, sha string, e *Entry) (string,
 }
 
 func (c *Client) fetchOnce(ctx context.Context, op, repo, sha string, e *Entry) (string, error) {
-	resp, err := c.do(ctx, request{op: op, method: http.MethodGet, url: c.resolveURL(repo, sha, e.Path)})
+	// A body that stops flowing for Timeout is abandoned (and retried):
+	// the watchdog cancels this attempt's context, not the caller's.
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	resp, err := c.do(actx, request{op: op, method: http.MethodGet, url: c.resolveURL(repo, sha, e.Path)})
 	if err != nil {
 		return "", err
 	}
 	defer resp.Body.Close()
+	body := newIdleReader(resp.Body, c.opts.Timeout, cancel)
+	defer body.stop()
 	if got := resp.Header.Get("X-Repo-Commit"); got != "" && got != sha {
 		return "", app.Failf("hub: %s: the Hub served commit %s instead", op, got)
 	}
@@ -177,11 +184,14 @@ func (c *Client) fetchOnce(ctx context.Context, op, repo, sha string, e *Entry) 
 	}
 	bar := c.progress(want, "download "+e.Path)
 	// Read one byte past the expected size so an overlong body is caught too.
-	n, err := io.Copy(io.MultiWriter(ws...), io.TeeReader(io.LimitReader(resp.Body, want+1), progressWriter{bar}))
+	n, err := io.Copy(io.MultiWriter(ws...), io.TeeReader(io.LimitReader(body, want+1), progressWriter{bar}))
 	bar.Finish()
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
+		}
+		if body.fired() {
+			err = fmt.Errorf("no data for %v", c.opts.Timeout)
 		}
 		return "", errRetry{fmt.Errorf("hub: %s: %w after %d of %d bytes", op, err, n, want)}
 	}
@@ -211,6 +221,42 @@ func (c *Client) fetchOnce(ctx context.Context, op, repo, sha string, e *Entry) 
 	}
 	keep = true
 	return blob, nil
+}
+
+// idleReader calls cancel when no Read returns data for d.
+type idleReader struct {
+	r        io.Reader
+	d        time.Duration
+	t        *time.Timer
+	mu       sync.Mutex
+	timedOut bool
+}
+
+func newIdleReader(r io.Reader, d time.Duration, cancel func()) *idleReader {
+	ir := &idleReader{r: r, d: d}
+	ir.t = time.AfterFunc(d, func() {
+		ir.mu.Lock()
+		ir.timedOut = true
+		ir.mu.Unlock()
+		cancel()
+	})
+	return ir
+}
+
+func (ir *idleReader) Read(p []byte) (int, error) {
+	n, err := ir.r.Read(p)
+	if n > 0 {
+		ir.t.Reset(ir.d)
+	}
+	return n, err
+}
+
+func (ir *idleReader) stop() { ir.t.Stop() }
+
+func (ir *idleReader) fired() bool {
+	ir.mu.Lock()
+	defer ir.mu.Unlock()
+	return ir.timedOut
 }
 
 type progressWriter struct{ bar *app.Progress }

@@ -497,3 +497,22 @@ func stageOf(b []byte) *staged {
 	}
 	return s
 }
+
+func TestStalledDownloadIsAbandonedAndRetried(t *testing.T) {
+	srv := hubtest.New(t)
+	data := jsonl(100)
+	sha := srv.Seed("alice/d", false, "", map[string][]byte{"data.jsonl": data})
+	f := srv.Inject(hubtest.Fault{Path: "/resolve/", Truncate: 50, Stall: 10 * time.Second, Times: 1})
+	c, err := NewClient(Options{Endpoint: srv.URL, CacheDir: t.TempDir(), MaxRetries: 2,
+		BaseDelay: time.Millisecond, Timeout: 200 * time.Millisecond, sleep: (&waits{}).sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Download(context.Background(), "alice/d", sha, "data.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(p); !bytes.Equal(got, data) || f.Hits() != 1 {
+		t.Fatalf("equal=%v after %d stalled answers", bytes.Equal(got, data), f.Hits())
+	}
+}

@@ -62,6 +62,7 @@ type Fault struct {
 	Delay      time.Duration // hold the answer this long (client timeouts)
 	Truncate   int64         // >= 1: send only this many body bytes, then cut the connection
 	DropLength bool          // with Truncate: no Content-Length, so the short body ends cleanly
+	Stall      time.Duration // with Truncate: hold the connection open this long after the cut
 
 	hits int
 }
@@ -191,6 +192,15 @@ func (s *Server) wrap(h http.Handler) http.Handler {
 			w = &truncWriter{ResponseWriter: w, left: fault.Truncate, dropLength: fault.DropLength}
 		}
 		h.ServeHTTP(w, r)
+		if fault.Stall > 0 {
+			if f, ok := w.(*truncWriter); ok {
+				f.ResponseWriter.(http.Flusher).Flush()
+			}
+			select {
+			case <-time.After(fault.Stall):
+			case <-r.Context().Done():
+			}
+		}
 	})
 }
 
