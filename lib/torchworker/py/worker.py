@@ -82,6 +82,17 @@ def watch_parent():
     os._exit(3)
 
 
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
 def finite(x):
     return None if x is None or (isinstance(x, float) and not math.isfinite(x)) else x
 
@@ -129,7 +140,7 @@ def run(job, ch, torch):
     loaded = time.time()
 
     res = {"type": "result", "device": device, "dtype": job["dtype"], "impl": impl, "torch": torch.__version__,
-           "device_name": torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else platform.processor() or "cpu",
+           "device_name": torch.cuda.get_device_name(torch.device(device)) if device.startswith("cuda") else cpu_name(),
            "steps": 0, "train_tokens": 0, "train_seconds": 0.0}
     if job.get("base_eval") and not job.get("eval_only"):
         ctx = model.m.disable_adapter() if impl == "transformers" else _without_lora(model)
