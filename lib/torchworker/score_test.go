@@ -134,4 +134,3 @@ func TestScoreBackendParity(t *testing.T) {
 		}
 	})
 }
-
