@@ -44,7 +44,10 @@ func (c *Client) do(ctx context.Context, req request) (*http.Response, error) {
 		attempts = 1
 	}
 	for attempt := 0; attempt < attempts; attempt++ {
-		var wait time.Duration
+		var (
+			wait    time.Duration
+			hasWait bool
+		)
 		resp, err := c.send(ctx, req)
 		switch {
 		case err != nil:
@@ -56,7 +59,7 @@ func (c *Client) do(ctx context.Context, req request) (*http.Response, error) {
 			return resp, nil
 		case retryable(resp.StatusCode):
 			last = c.apiError(req.op, resp)
-			wait, _ = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+			wait, hasWait = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 			resp.Body.Close()
 		default:
 			e := c.apiError(req.op, resp)
@@ -66,7 +69,7 @@ func (c *Client) do(ctx context.Context, req request) (*http.Response, error) {
 		if attempt+1 == attempts {
 			break
 		}
-		if err := c.backoff(ctx, req.op, attempt, wait, last); err != nil {
+		if err := c.backoff(ctx, req.op, attempt, wait, hasWait, last); err != nil {
 			return nil, err
 		}
 	}
@@ -74,10 +77,11 @@ func (c *Client) do(ctx context.Context, req request) (*http.Response, error) {
 }
 
 // backoff waits before retry number attempt+1: Retry-After if the server
-// gave one, else BaseDelay·2^attempt with jitter; both capped at MaxDelay.
-func (c *Client) backoff(ctx context.Context, op string, attempt int, retryAfter time.Duration, why error) error {
+// gave one (0 included), else BaseDelay·2^attempt with jitter; both capped
+// at MaxDelay.
+func (c *Client) backoff(ctx context.Context, op string, attempt int, retryAfter time.Duration, hasRetryAfter bool, why error) error {
 	d := retryAfter
-	if d <= 0 {
+	if !hasRetryAfter {
 		d = c.opts.BaseDelay << min(attempt, 20)
 		d += time.Duration(rand.Int64N(int64(d)/4 + 1)) // spread clients that failed together
 	}
