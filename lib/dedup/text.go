@@ -28,14 +28,20 @@ func ParseFields(s string) TextSpec {
 	return t
 }
 
-var autoShapes = [][]string{
-	{"conversations"},
-	{"messages"},
-	{"prompt", "chosen"},
-	{"prompt", "completion"},
-	{"prompt", "response"},
-	{"text"},
-	{"instruction", "input", "output"},
+// autoShapes: a shape applies when its key field is present.
+var autoShapes = []struct {
+	key    string
+	fields []string
+}{
+	{"conversations", []string{"conversations"}},
+	{"messages", []string{"messages"}},
+	{"chosen", []string{"prompt", "chosen"}},
+	{"completion", []string{"prompt", "completion"}},
+	{"response", []string{"prompt", "response"}},
+	{"text", []string{"text"}},
+	{"output", []string{"instruction", "input", "output"}},
+	{"instruction", []string{"instruction", "input", "output"}},
+	{"prompt", []string{"prompt"}},
 }
 
 // Append appends the row's text to dst (parts separated by newlines) and
@@ -44,9 +50,9 @@ func (t TextSpec) Append(dst []byte, r *record.Record) ([]byte, bool) {
 	if len(t.Fields) > 0 {
 		return appendFields(dst, r, t.Fields)
 	}
-	for _, shape := range autoShapes {
-		if r.Has(shape[0]) {
-			return appendFields(dst, r, shape)
+	for _, s := range autoShapes {
+		if r.Has(s.key) {
+			return appendFields(dst, r, s.fields)
 		}
 	}
 	return dst, false
