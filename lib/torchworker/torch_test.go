@@ -46,7 +46,7 @@ func TestTorchTrainSaveReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(phases, ","); got != "load,note,base_eval,train,eval,save" {
+	if got := strings.Join(phases, ","); got != "load,note,base_eval,train,save,eval" {
 		t.Errorf("phases %s", got)
 	}
 	if r1.Steps != 6 || r1.TrainTokens == 0 || r1.Impl != "plain" || r1.TrainLoss == nil || r1.BaseEvalLoss == nil {

@@ -16,11 +16,18 @@ class Model:
                 load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
             kw["device_map"] = {"": device}
         self.base = AutoModelForCausalLM.from_pretrained(model_dir, **kw)
-        if quant != "nf4":
+        if quant == "nf4":
+            from peft import prepare_model_for_kbit_training
+
+            # what trl's SFTTrainer does to a 4-bit model before adding LoRA
+            self.base = prepare_model_for_kbit_training(self.base, use_gradient_checkpointing=False)
+        else:
             self.base.to(device)
         self.base.config.use_cache = False
         self.m = self.base  # until an adapter is added or loaded
         self.device = device
+        # transformers' Trainer with bf16=True runs the forward under autocast
+        self.autocast = device.startswith("cuda") and (dtype == torch.bfloat16 or quant == "nf4")
 
     def add_lora(self, r, alpha, dropout, targets, seed, use_rslora=False):
         from peft import LoraConfig, get_peft_model
@@ -51,6 +58,19 @@ class Model:
     def train(self, on):
         self.m.train(on)
 
+    def merged_for_eval(self, model_dir, tmp):
+        """The reference evaluates a QLoRA run on a bf16, unquantized base with
+        the trained adapter merged in; returns that model."""
+        self.m.save_pretrained(tmp)
+        device = self.device
+        del self.m, self.base
+        torch.cuda.empty_cache()
+        ev = Model(model_dir, device, torch.bfloat16, "")
+        ev.load_adapter(tmp)
+        ev.m = ev.m.merge_and_unload()
+        return ev
+
     def loss_sum(self, ids, labels):
-        logits = self.m(input_ids=ids[None]).logits[0].float()
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.autocast):
+            logits = self.m(input_ids=ids[None]).logits[0].float()
         return F.cross_entropy(logits[:-1], labels[1:], ignore_index=-100, reduction="sum")

@@ -150,11 +150,16 @@ def run(job, ch, torch):
     if not job.get("eval_only"):
         loss, steps, tokens, secs = train.fit(model, job, device, ch.send)
         res.update(train_loss=finite(loss), steps=steps, train_tokens=tokens, train_seconds=secs)
-    mean, losses, etok = train.evaluate(model, job["eval"], "eval", device, ch.send)
-    res.update(eval_loss=finite(mean), eval_losses=[finite(x) for x in losses], eval_tokens=etok)
     if job.get("adapter_out") and not job.get("eval_only"):
         ch.send(type="progress", phase="save", message="saving the adapter")
         train.write_adapter(job["adapter_out"], model, rc, os.path.basename(os.path.normpath(job["model_dir"])), r, alpha, rslora)
+    if impl == "transformers" and job.get("quant") == "nf4" and not job.get("eval_only"):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            model = model.merged_for_eval(job["model_dir"], tmp)
+    mean, losses, etok = train.evaluate(model, job["eval"], "eval", device, ch.send)
+    res.update(eval_loss=finite(mean), eval_losses=[finite(x) for x in losses], eval_tokens=etok)
     if device.startswith("cuda"):
         res["memory_bytes"] = torch.cuda.max_memory_allocated(torch.device(device))
     res["seconds"] = time.time() - loaded
