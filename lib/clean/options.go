@@ -22,6 +22,7 @@ type Options struct {
 	Langs      []string
 	RedactPII  bool
 	DropFields bool
+	Histograms bool // --stats: measure lengths for its histograms
 }
 
 func options(c *cli.Context) (*Options, error) {
@@ -30,6 +31,7 @@ func options(c *cli.Context) (*Options, error) {
 		Thresholds: quality.DefaultThresholds,
 		RedactPII:  c.Bool("redact-pii"),
 		DropFields: c.Bool("drop-fields"),
+		Histograms: c.String("stats") != "",
 	}
 	var ok bool
 	if o.To, ok = convert.ParseTarget(c.String("to")); !ok {

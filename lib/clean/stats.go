@@ -5,7 +5,6 @@ import (
 	"math/bits"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/flock-off/ff/lib/convert"
 	"github.com/flock-off/ff/lib/quality"
@@ -77,7 +76,7 @@ func (s *Stats) answer(words int) { s.Histograms["answer_words"].add(words) }
 
 func (s *Stats) keep(row *convert.Row, to convert.Target) {
 	chars := 0
-	row.Texts(to, func(m *convert.Message) { chars += utf8.RuneCount(m.Text) })
+	row.Texts(to, func(m *convert.Message) { chars += quality.RuneCount(m.Text) })
 	s.Histograms["row_chars"].add(chars)
 	s.Histograms["turns"].add(len(row.Turns))
 }

@@ -38,12 +38,18 @@ type worker struct {
 func newWorker(o *Options, keepRejects bool) *worker {
 	w := &worker{o: o, rejects: keepRejects}
 	w.conv.To = o.To
-	w.check = quality.Checker{On: o.Filters, T: o.Thresholds, Refusals: o.Refusals}
+	w.check = quality.Checker{On: o.Filters, T: o.Thresholds, Refusals: o.Refusals, AlwaysMeasure: o.Histograms}
 	return w
 }
 
 func (w *worker) batch(items []item) *result {
-	r := &result{stats: newStats(), rows: len(items)}
+	size := 0
+	for _, it := range items {
+		if it.rec != nil {
+			size += len(it.rec.Raw)
+		}
+	}
+	r := &result{stats: newStats(), rows: len(items), out: make([]byte, 0, size+size/8+4096)}
 	w.pii = r.stats.PII
 	for _, it := range items {
 		r.stats.Read++
@@ -83,16 +89,18 @@ func (w *worker) row(rec *record.Record, r *result) (rule, detail string, malfor
 	}
 	r.stats.Formats[row.Format]++
 	o := w.o
-	row.Texts(o.To, func(m *convert.Message) {
-		if out, changed := o.Norm.Text(nil, m.Text); changed {
-			m.SetText(out)
-		}
-		if o.RedactPII {
-			if out, changed := quality.RedactPII(m.Text, w.pii); changed {
+	if o.Norm.Any() || o.RedactPII {
+		row.Texts(o.To, func(m *convert.Message) {
+			if out, changed := o.Norm.Text(nil, m.Text); changed {
 				m.SetText(out)
 			}
-		}
-	})
+			if o.RedactPII {
+				if out, changed := quality.RedactPII(m.Text, w.pii); changed {
+					m.SetText(out)
+				}
+			}
+		})
+	}
 	if o.Norm.EmptySystem && row.HasSystem && len(row.System.Text) == 0 {
 		row.HasSystem = false
 	}
@@ -102,7 +110,9 @@ func (w *worker) row(rec *record.Record, r *result) (rule, detail string, malfor
 	if p := w.filters(row, r.stats); p != nil {
 		return p.Rule, p.Detail, false
 	}
-	r.stats.keep(row, o.To)
+	if o.Histograms {
+		r.stats.keep(row, o.To)
+	}
 	r.out = row.AppendJSON(r.out, o.To, o.DropFields)
 	r.out = append(r.out, '\n')
 	return "", "", false
@@ -113,7 +123,7 @@ func (w *worker) row(rec *record.Record, r *result) (rule, detail string, malfor
 func (w *worker) filters(row *convert.Row, st *Stats) *quality.Problem {
 	check := func(text []byte) *quality.Problem {
 		p := w.check.Answer(text)
-		if p == nil {
+		if p == nil && w.o.Histograms {
 			st.answer(w.check.Words())
 		}
 		return p

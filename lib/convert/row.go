@@ -5,6 +5,8 @@
 package convert
 
 import (
+	"bytes"
+
 	"github.com/flock-off/ff/lib/record"
 )
 
@@ -152,13 +154,16 @@ func appendText(dst []byte, m *Message) []byte {
 // writer would use, so copying it gives the same bytes as re-encoding.
 func plainEncoding(raw []byte) bool {
 	for i := 1; i < len(raw)-1; i++ {
-		if raw[i] == '\\' {
-			switch raw[i+1] {
-			case '"', '\\', 'n', 'r', 't':
-				i++
-			default:
-				return false // \u, \/, \b, \f: re-encode so output is uniform
-			}
+		j := bytes.IndexByte(raw[i:len(raw)-1], '\\')
+		if j < 0 {
+			return true
+		}
+		i += j
+		switch raw[i+1] {
+		case '"', '\\', 'n', 'r', 't':
+			i++
+		default:
+			return false // \u, \/, \b, \f: re-encode so output is uniform
 		}
 	}
 	return true

@@ -86,17 +86,30 @@ func ParseFilters(list string) (FilterSet, error) {
 // Checker runs the quality filters on answers. It keeps scratch space:
 // make one per worker.
 type Checker struct {
-	On         FilterSet
-	T          Thresholds
-	Refusals   *Phrases
-	stats      TextStats
-	lowerCache []byte
+	On       FilterSet
+	T        Thresholds
+	Refusals *Phrases
+	// AlwaysMeasure measures every answer even when no filter needs it
+	// (for the --stats histograms).
+	AlwaysMeasure bool
+	stats         TextStats
 }
+
+// measuring filters need TextStats; refusal and lang do not.
+var measuring = []string{FilterMinWords, FilterMaxWords, FilterDupLines, FilterDupParas,
+	FilterTopNgram, FilterSymbols, FilterNonAlnum, FilterWordLength}
 
 // Answer checks one assistant answer; nil means it passes.
 func (c *Checker) Answer(text []byte) *Problem {
 	on := c.On
 	s := &c.stats
+	measure := c.AlwaysMeasure
+	for _, f := range measuring {
+		measure = measure || on[f]
+	}
+	if !measure {
+		return c.refusal(text)
+	}
 	s.Measure(text, on[FilterDupLines] || on[FilterDupParas] || on[FilterTopNgram])
 	if on[FilterMinWords] && s.Words < c.T.MinWords {
 		return &Problem{FilterMinWords, fmt.Sprintf("%d words < %d", s.Words, c.T.MinWords)}
@@ -145,8 +158,12 @@ func (c *Checker) Answer(text []byte) *Problem {
 			}
 		}
 	}
-	if on[FilterRefusal] && c.Refusals != nil {
-		if p := c.Refusals.Find(text, &c.lowerCache); p != "" {
+	return c.refusal(text)
+}
+
+func (c *Checker) refusal(text []byte) *Problem {
+	if c.On[FilterRefusal] && c.Refusals != nil {
+		if p := c.Refusals.Find(text); p != "" {
 			return &Problem{FilterRefusal, "contains " + strconv.Quote(p)}
 		}
 	}

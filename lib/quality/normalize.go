@@ -4,6 +4,7 @@
 package quality
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"unicode"
@@ -58,6 +59,9 @@ func ParseNormalizer(list string) (Normalizer, error) {
 	return n, nil
 }
 
+// Any reports whether any text step is on.
+func (n *Normalizer) Any() bool { return n.Control || n.NFC || n.BlankLines || n.Trim }
+
 // Text returns src normalized, appending to dst only when something changes
 // (changed=false returns src itself: the common case costs one scan).
 func (n *Normalizer) Text(dst, src []byte) (out []byte, changed bool) {
@@ -89,8 +93,9 @@ func (n *Normalizer) Text(dst, src []byte) (out []byte, changed bool) {
 	return t, true
 }
 
-// needsWork is a quick scan: no control bytes, ASCII only (or already NFC),
-// no run of blank lines and no surrounding whitespace mean nothing to do.
+// needsWork is a quick scan: no control bytes, no text that NFC would
+// change, no run of blank lines and no surrounding whitespace mean nothing
+// to do. Printable ASCII is skipped eight bytes at a time.
 func (n *Normalizer) needsWork(s []byte) bool {
 	if len(s) == 0 {
 		return false
@@ -98,16 +103,25 @@ func (n *Normalizer) needsWork(s []byte) bool {
 	if n.Trim && (isSpaceByte(s[0]) || isSpaceByte(s[len(s)-1]) || s[0] >= utf8.RuneSelf || s[len(s)-1] >= utf8.RuneSelf) {
 		return true // (non-ASCII ends may be Unicode spaces: let the slow path decide)
 	}
-	nonASCII := false
+	const spaces = 0x2020202020202020
+	checkNFC := false
 	lineBlank, blanks := true, 0
-	for _, c := range s {
-		if c >= 0x20 && c < 0x7f {
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			if x := binary.LittleEndian.Uint64(s[i:]); printable8(x) {
+				if x != spaces {
+					lineBlank = false
+				}
+				i += 8
+				continue
+			}
+		}
+		c := s[i]
+		switch {
+		case c >= 0x20 && c < 0x7f:
 			if c != ' ' {
 				lineBlank = false
 			}
-			continue
-		}
-		switch {
 		case c == '\n':
 			if lineBlank {
 				blanks++
@@ -120,18 +134,43 @@ func (n *Normalizer) needsWork(s []byte) bool {
 			lineBlank = true
 		case c == '\t':
 		case c >= utf8.RuneSelf:
-			nonASCII = true
+			r, size := utf8.DecodeRune(s[i:])
+			i += size
 			lineBlank = false
+			if r <= 0x9f { // C1 controls (and invalid bytes, decoded as U+FFFD, are not here)
+				if n.Control {
+					return true
+				}
+			} else if !nfcStable(r) {
+				checkNFC = true
+			}
+			continue
 		default: // other C0 controls, DEL
 			if n.Control {
 				return true
 			}
 		}
+		i++
 	}
-	if nonASCII && (n.NFC && !norm.NFC.IsNormal(s) || n.Control && hasC1(s)) {
-		return true
-	}
-	return false
+	return checkNFC && n.NFC && !norm.NFC.IsNormal(s)
+}
+
+// nfcStable reports whether NFC leaves r alone whatever surrounds it: Latin-1
+// and Latin Extended letters (below the combining marks at U+0300), Cyrillic
+// letters, general punctuation and CJK ideographs. Other runes take the full check.
+func nfcStable(r rune) bool {
+	return r < 0x300 || r >= 0x400 && r < 0x483 || r >= 0x2010 && r < 0x2028 ||
+		r >= 0x2030 && r < 0x205f || r >= 0x4e00 && r < 0xa000
+}
+
+// printable8 reports whether the 8 bytes of x are all in 0x20..0x7e.
+func printable8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	del := x ^ (lo * 0x7f)
+	bad := (x - lo*0x20) &^ x
+	bad |= (del - lo) &^ del
+	bad |= x
+	return bad&hi == 0
 }
 
 func isSpaceByte(c byte) bool {
@@ -145,17 +184,6 @@ func isASCII(s []byte) bool {
 		}
 	}
 	return true
-}
-
-func hasC1(s []byte) bool {
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRune(s[i:])
-		if r >= 0x80 && r <= 0x9f {
-			return true
-		}
-		i += size
-	}
-	return false
 }
 
 func appendWithoutControls(dst, s []byte) []byte {

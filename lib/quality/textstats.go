@@ -1,6 +1,9 @@
 package quality
 
 import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -20,8 +23,14 @@ type TextStats struct {
 	dupLines, dupParas   int
 	dupLineCh, dupParaCh int
 
-	wordHash []uint64 // hash of each word
+	text     []byte
+	keep     bool // record word positions
+	wstart   int  // start of the word being read, -1 between words
+	rep      []bool
+	slot     []int32
+	wordAt   []int32  // byte offset of each word (kept when repetition is measured)
 	wordLen  []int32  // byte length of each word
+	wordHash []uint64 // hash of each word, made on demand
 	gram     []uint64 // n-gram hashes, extended in place from n to n+1
 	seen     counter
 }
@@ -31,75 +40,210 @@ const (
 	fnvPrime  = 1099511628211
 )
 
-// Measure fills s for text. repetition also hashes words, lines and paragraphs.
+// Measure fills s for text. repetition also records where the words are
+// and measures repeated lines and paragraphs. ASCII is classified eight bytes
+// at a time (SWAR); other text rune by rune.
 func (s *TextStats) Measure(text []byte, repetition bool) {
-	*s = TextStats{wordHash: s.wordHash[:0], wordLen: s.wordLen[:0], gram: s.gram[:0], seen: s.seen}
+	*s = TextStats{wordHash: s.wordHash[:0], wordAt: s.wordAt[:0], wordLen: s.wordLen[:0],
+		gram: s.gram[:0], rep: s.rep[:0], slot: s.slot[:0], seen: s.seen}
+	s.text = text
 	s.Chars = len(text)
-	inWord := false
-	var h uint64
-	var wstart, wchars int
-	hashSyms := true // the current word is only '#'
-	endWord := func(i int) {
-		s.Words++
-		s.WordChars += wchars
-		if hashSyms {
-			s.SymbolWords++
+	s.keep = repetition
+	s.wstart = -1
+	i := 0
+	for ; i+8 <= len(text); i += 8 {
+		x := binary.LittleEndian.Uint64(text[i:])
+		if x&hi8 != 0 {
+			s.slowChunk(text, i, i+8)
+			continue
 		}
-		if repetition {
-			s.wordHash = append(s.wordHash, h)
-			s.wordLen = append(s.wordLen, int32(i-wstart))
-		}
-		inWord = false
+		space := eq8(x, ' ') | ge8(x, 0x09)&^ge8(x, 0x0e)
+		low := x | lo8*0x20
+		alnum := ge8(x, '0')&^ge8(x, '9'+1) | ge8(low, 'a')&^ge8(low, 'z'+1)
+		nonSpace := ^space & hi8
+		s.NonSpace += bits.OnesCount64(nonSpace)
+		s.Alnum += bits.OnesCount64(alnum)
+		s.chunkWords(nonSpace, i)
 	}
-	for i := 0; i < len(text); {
+	s.slowChunk(text, i, len(text))
+	if s.wstart >= 0 {
+		s.endWord(len(text))
+	}
+	s.WordChars = s.NonSpace
+	if bytes.IndexByte(text, '#') >= 0 {
+		s.SymbolWords += hashWordsIn(text)
+	}
+	s.SymbolWords += bytes.Count(text, []byte("...")) + bytes.Count(text, []byte("…"))
+	if repetition {
+		s.measureLines(text)
+	}
+}
+
+const (
+	lo8 = 0x0101010101010101
+	hi8 = 0x8080808080808080
+)
+
+// ge8 sets the high bit of each byte of x (all < 0x80) that is >= n.
+func ge8(x uint64, n byte) uint64 { return ((x | hi8) - lo8*uint64(n)) & hi8 }
+
+// eq8 sets the high bit of each byte of x (all < 0x80) that equals n.
+func eq8(x uint64, n byte) uint64 {
+	y := x ^ (lo8 * uint64(n))
+	return ^((y&^hi8 + ^uint64(hi8)) | y | ^uint64(hi8)) & hi8
+}
+
+// chunkWords finds word starts and ends in a chunk whose non-space bytes
+// are marked by their high bits.
+func (s *TextStats) chunkWords(nonSpace uint64, at int) {
+	for b := 0; b < 8; {
+		inWord := s.wstart >= 0
+		// Jump to the next byte where the state changes.
+		var rest uint64
+		if inWord {
+			rest = ^nonSpace & hi8 >> (8 * b)
+		} else {
+			rest = nonSpace >> (8 * b)
+		}
+		if rest == 0 {
+			return
+		}
+		b += bits.TrailingZeros64(rest) / 8
+		if inWord {
+			s.endWord(at + b)
+		} else {
+			s.wstart = at + b
+		}
+	}
+}
+
+// slowChunk classifies text[i:end] rune by rune (non-ASCII, and the tail).
+func (s *TextStats) slowChunk(text []byte, i, end int) {
+	if i > 0 && i < len(text) {
+		for i < end && text[i]&0xc0 == 0x80 {
+			i++ // continuation bytes of a rune the previous chunk decoded
+		}
+	}
+	for i < end {
 		c := text[i]
 		size := 1
 		var space, alnum bool
 		if c < utf8.RuneSelf {
-			space = asciiSpace[c]
-			alnum = asciiAlnum[c]
-			if c == '.' && i+2 < len(text) && text[i+1] == '.' && text[i+2] == '.' {
-				s.SymbolWords++
-			}
+			space = asciiClass[c]&clSpace != 0
+			alnum = asciiClass[c]&clAlnum != 0
 		} else {
 			r, n := utf8.DecodeRune(text[i:])
 			size = n
 			space = unicode.IsSpace(r)
-			alnum = unicode.IsLetter(r) || unicode.IsDigit(r)
-			if r == '…' {
-				s.SymbolWords++
-			}
+			alnum = !space && (unicode.IsLetter(r) || unicode.IsDigit(r))
 		}
 		if space {
-			if inWord {
-				endWord(i)
+			if s.wstart >= 0 {
+				s.endWord(i)
 			}
 		} else {
 			s.NonSpace++
 			if alnum {
 				s.Alnum++
 			}
-			if !inWord {
-				inWord, h, wstart, wchars, hashSyms = true, fnvOffset, i, 0, true
-			}
-			wchars++
-			if c != '#' {
-				hashSyms = false
-			}
-			if repetition {
-				for k := 0; k < size; k++ {
-					h = (h ^ uint64(text[i+k])) * fnvPrime
-				}
+			if s.wstart < 0 {
+				s.wstart = i
 			}
 		}
 		i += size
 	}
-	if inWord {
-		endWord(len(text))
+	if i > end && i <= len(text) {
+		// A rune ran past the chunk: the next chunk starts inside it and
+		// skips its continuation bytes.
+		return
 	}
-	if repetition {
-		s.measureLines(text)
+}
+
+// hashWordsIn counts words made only of '#' (markdown headings and the like).
+func hashWordsIn(text []byte) int {
+	n := 0
+	for i := 0; i < len(text); {
+		j := bytes.IndexByte(text[i:], '#')
+		if j < 0 {
+			break
+		}
+		i += j
+		k := i
+		for k < len(text) && text[k] == '#' {
+			k++
+		}
+		if spaceBefore(text, i) && spaceAt(text, k) {
+			n++
+		}
+		i = k
 	}
+	return n
+}
+
+// spaceBefore reports whether text[:i] is empty or ends with white space.
+func spaceBefore(text []byte, i int) bool {
+	if i == 0 {
+		return true
+	}
+	r, _ := utf8.DecodeLastRune(text[:i])
+	return unicode.IsSpace(r)
+}
+
+// spaceAt reports whether text[k:] is empty or starts with white space.
+func spaceAt(text []byte, k int) bool {
+	if k == len(text) {
+		return true
+	}
+	r, _ := utf8.DecodeRune(text[k:])
+	return unicode.IsSpace(r)
+}
+
+func (s *TextStats) endWord(end int) {
+	s.Words++
+	if s.keep {
+		s.wordAt = append(s.wordAt, int32(s.wstart))
+		s.wordLen = append(s.wordLen, int32(end-s.wstart))
+	}
+	s.wstart = -1
+}
+
+// hashWords hashes each recorded word (done only when an n-gram filter asks).
+func (s *TextStats) hashWords() {
+	s.wordHash = s.wordHash[:0]
+	t := s.text
+	for k, at := range s.wordAt {
+		n := int(s.wordLen[k])
+		if n <= 8 && int(at)+8 <= len(t) { // the common short word: one load, masked
+			x := binary.LittleEndian.Uint64(t[at:]) & (^uint64(0) >> (64 - 8*n))
+			s.wordHash = append(s.wordHash, mix(x^uint64(n)*0x9e3779b97f4a7c15))
+			continue
+		}
+		s.wordHash = append(s.wordHash, hashBytes(t[at:int(at)+n]))
+	}
+}
+
+// hashBytes is a fast non-cryptographic hash, eight bytes at a time.
+func hashBytes(b []byte) uint64 {
+	if len(b) <= 8 {
+		var x uint64
+		for i, c := range b {
+			x |= uint64(c) << (8 * i)
+		}
+		return mix(x ^ uint64(len(b))*0x9e3779b97f4a7c15)
+	}
+	h := uint64(len(b)) * 0x9e3779b97f4a7c15
+	for len(b) >= 8 {
+		h = mix(h ^ binary.LittleEndian.Uint64(b))
+		b = b[8:]
+	}
+	if len(b) > 0 {
+		var tail uint64
+		for i, c := range b {
+			tail |= uint64(c) << (8 * i)
+		}
+		h = mix(h ^ tail)
+	}
+	return h
 }
 
 // measureLines counts non-blank lines and paragraphs (blocks between blank
@@ -113,7 +257,7 @@ func (s *TextStats) measureLines(text []byte) {
 			return
 		}
 		s.paras++
-		if s.seen.add(para^0x9e3779b97f4a7c15) > 1 { // a different key space from lines
+		if s.seen.add(mix(para^0x9e3779b97f4a7c15)) > 1 { // a different key space from lines
 			s.dupParas++
 			s.dupParaCh += paraLen
 		}
@@ -137,10 +281,7 @@ func (s *TextStats) measureLines(text []byte) {
 			endPara()
 			continue
 		}
-		lh := uint64(fnvOffset)
-		for _, c := range line {
-			lh = (lh ^ uint64(c)) * fnvPrime
-		}
+		lh := hashBytes(line)
 		s.lines++
 		if s.seen.add(lh) > 1 {
 			s.dupLines++
@@ -175,27 +316,45 @@ func (s *TextStats) DupParaChars() float64 { return frac(s.dupParaCh, s.Chars) }
 // TopNgramShare is the share of the text's bytes covered by the most
 // frequent word n-gram, counting only n-grams that occur at least twice
 // (Gopher counts a unique n-gram too, which flags every short answer).
-// Calls must go n = 2, 3, 4 in order: each extends the previous hashes.
+// Calls must go n = 2, 3, 4 in order: each extends the previous hashes, and
+// an n-gram can repeat only where both its (n-1)-grams repeat, so later
+// passes look at those positions only.
 func (s *TextStats) TopNgramShare(n int) float64 {
-	m := len(s.wordHash) - n + 1
+	m := len(s.wordAt) - n + 1
 	if m < 2 || s.Chars == 0 {
 		return 0
 	}
-	if n == 2 || len(s.gram) == 0 {
+	if n == 2 || len(s.rep) == 0 {
+		s.hashWords()
 		s.gram = append(s.gram[:0], s.wordHash...)
 		for k := 1; k < n; k++ {
 			s.extend(k)
+		}
+		s.rep = s.rep[:0]
+		for range s.gram {
+			s.rep = append(s.rep, true)
 		}
 	} else {
 		s.extend(n - 1)
 	}
 	s.seen.reset(m)
+	s.slot = s.slot[:0]
 	best, bestAt := 0, 0
 	for i := 0; i < m; i++ {
-		if c := s.seen.add(s.gram[i]); c > best {
+		if !s.rep[i] || !s.rep[i+1] {
+			s.slot = append(s.slot, -1)
+			continue
+		}
+		k := s.seen.slotOf(s.gram[i])
+		s.slot = append(s.slot, k)
+		if c := int(s.seen.count[k]); c > best {
 			best, bestAt = c, i
 		}
 	}
+	for i := 0; i < m; i++ {
+		s.rep[i] = s.slot[i] >= 0 && s.seen.count[s.slot[i]] >= 2
+	}
+	s.rep = s.rep[:m]
 	if best < 2 {
 		return 0
 	}
@@ -220,14 +379,26 @@ func mix(x uint64) uint64 {
 	return x
 }
 
-var asciiSpace, asciiAlnum [128]bool
+// Byte classes of ASCII.
+const (
+	clAlnum = 1 << iota
+	clSpace
+)
+
+var (
+	asciiClass [128]uint8
+	asciiAlnum [128]bool
+)
 
 func init() {
 	for _, c := range " \t\n\r\v\f" {
-		asciiSpace[c] = true
+		asciiClass[c] = clSpace
 	}
 	for c := 0; c < 128; c++ {
 		asciiAlnum[c] = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if asciiAlnum[c] {
+			asciiClass[c] = clAlnum
+		}
 	}
 }
 
@@ -260,9 +431,25 @@ func (c *counter) reset(n int) {
 	}
 }
 
+// slotOf counts key and returns its slot (count[slot] is its count so far).
+func (c *counter) slotOf(key uint64) int32 {
+	i := key & c.mask // keys are mixed hashes already
+	for {
+		if c.gen[i] != c.cur {
+			c.gen[i], c.keys[i], c.count[i] = c.cur, key, 1
+			return int32(i)
+		}
+		if c.keys[i] == key {
+			c.count[i]++
+			return int32(i)
+		}
+		i = (i + 1) & c.mask
+	}
+}
+
 // add counts key and returns its count so far.
 func (c *counter) add(key uint64) int {
-	i := mix(key) & c.mask
+	i := key & c.mask // keys are mixed hashes already
 	for {
 		if c.gen[i] != c.cur {
 			c.gen[i], c.keys[i], c.count[i] = c.cur, key, 1

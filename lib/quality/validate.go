@@ -1,9 +1,9 @@
 package quality
 
 import (
-	"bytes"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/flock-off/ff/lib/convert"
 )
@@ -25,8 +25,8 @@ type Problem struct {
 
 // Validate checks a canonical row: roles alternate starting with the user,
 // an SFT conversation ends with the assistant and a DPO prompt with the user,
-// no turn is empty, and the limits hold. Text is UTF-8 by construction (the
-// reader rejects invalid UTF-8), and is checked again here.
+// no turn is empty, and the limits hold. Text is valid UTF-8 by
+// construction: the reader reports invalid UTF-8 as a malformed row.
 func Validate(r *convert.Row, to convert.Target, lim Limits) *Problem {
 	turns := r.Turns
 	if len(turns) == 0 {
@@ -50,7 +50,7 @@ func Validate(r *convert.Row, to convert.Target, lim Limits) *Problem {
 	if lim.MaxTurns > 0 && len(turns) > lim.MaxTurns {
 		return &Problem{"too_many_turns", strconv.Itoa(len(turns)) + " turns > --max-turns " + strconv.Itoa(lim.MaxTurns)}
 	}
-	chars := 0
+	chars, bytes := 0, 0
 	var p *Problem
 	r.Texts(to, func(m *convert.Message) {
 		if p != nil {
@@ -60,20 +60,25 @@ func Validate(r *convert.Row, to convert.Target, lim Limits) *Problem {
 			p = &Problem{"empty_turn", "an empty " + m.Role + " turn"}
 			return
 		}
-		if !utf8.Valid(m.Text) {
-			p = &Problem{"invalid_utf8", "a " + m.Role + " turn is not valid UTF-8"}
-			return
-		}
-		chars += utf8.RuneCount(m.Text)
+		bytes += len(m.Text)
 	})
 	if p != nil {
 		return p
 	}
+	if lim.MaxChars > 0 && bytes > lim.MaxChars { // characters <= bytes: count only when it can matter
+		r.Texts(to, func(m *convert.Message) { chars += RuneCount(m.Text) })
+	}
 	if lim.MaxChars > 0 && chars > lim.MaxChars {
 		return &Problem{"too_long", strconv.Itoa(chars) + " characters > --max-chars " + strconv.Itoa(lim.MaxChars)}
 	}
-	if to == convert.DPO && bytes.Equal(r.Chosen.Text, r.Rejected.Text) {
+	if to == convert.DPO && string(r.Chosen.Text) == string(r.Rejected.Text) {
 		return &Problem{"same_answers", "chosen and rejected are the same"}
 	}
 	return nil
+}
+
+// RuneCount counts the characters of UTF-8 text. (utf8.RuneCount on a
+// byte slice copies it to a string in this Go release; this does not.)
+func RuneCount(b []byte) int {
+	return utf8.RuneCountInString(unsafe.String(unsafe.SliceData(b), len(b)))
 }

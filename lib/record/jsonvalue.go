@@ -1,6 +1,9 @@
 package record
 
-import "errors"
+import (
+	"bytes"
+	"errors"
+)
 
 // ErrNotArray and ErrNotObject are what EachElement and EachField return for a
 // value of another kind.
@@ -158,13 +161,21 @@ func skip(b []byte, i int) (int, error) {
 	}
 	switch b[i] {
 	case '"':
-		for j := i + 1; j < len(b); j++ {
-			switch b[j] {
-			case '\\':
-				j++
-			case '"':
+		for j := i + 1; j < len(b); {
+			q := bytes.IndexByte(b[j:], '"')
+			if q < 0 {
+				return 0, errBroken
+			}
+			j += q
+			// The quote ends the string unless an odd run of backslashes escapes it.
+			k := j - 1
+			for k > i && b[k] == '\\' {
+				k--
+			}
+			if (j-1-k)%2 == 0 {
 				return j + 1, nil
 			}
+			j++
 		}
 		return 0, errBroken
 	case '{', '[':
@@ -230,10 +241,8 @@ func StringBody(raw []byte) (body []byte, ok bool) {
 		return nil, false
 	}
 	body = raw[1 : len(raw)-1]
-	for _, c := range body {
-		if c == '\\' {
-			return nil, false
-		}
+	if bytes.IndexByte(body, '\\') >= 0 {
+		return nil, false
 	}
 	return body, true
 }

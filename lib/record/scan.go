@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -261,6 +262,13 @@ func (s *scanner) num() error {
 func (s *scanner) str() error {
 	s.i++ // opening quote
 	for s.i < len(s.b) {
+		// Eight plain bytes at a time: printable ASCII other than '"' and '\\'.
+		for s.i+8 <= len(s.b) && plain8(binary.LittleEndian.Uint64(s.b[s.i:])) {
+			s.i += 8
+		}
+		if s.i >= len(s.b) {
+			break
+		}
 		c := s.b[s.i]
 		switch {
 		case c == '"':
@@ -292,6 +300,20 @@ func (s *scanner) str() error {
 		}
 	}
 	return s.err("unterminated string")
+}
+
+// plain8 reports whether none of the 8 bytes in x is a quote, a backslash,
+// a control byte (< 0x20) or non-ASCII (>= 0x80): the SWAR tests of
+// "Bit Twiddling Hacks" (haszero on x^pattern, hasless for < 0x20).
+func plain8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	quote := x ^ (lo * '"')
+	bslash := x ^ (lo * '\\')
+	bad := (quote - lo) &^ quote
+	bad |= (bslash - lo) &^ bslash
+	bad |= (x - lo*0x20) &^ x
+	bad |= x
+	return bad&hi == 0
 }
 
 func isHex4(b []byte) bool {
