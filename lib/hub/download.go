@@ -137,7 +137,7 @@ func (c *Client) fetch(ctx context.Context, repo, sha string, e *Entry) (string,
 		}
 		last = r.error
 		if attempt+1 < attempts {
-			if err := c.backoff(ctx, op, attempt, 0, false, last); err != nil {
+			if err := c.backoff(ctx, attempt, 0, false, last); err != nil {
 				return "", err
 			}
 		}

@@ -69,7 +69,7 @@ func (c *Client) do(ctx context.Context, req request) (*http.Response, error) {
 		if attempt+1 == attempts {
 			break
 		}
-		if err := c.backoff(ctx, req.op, attempt, wait, hasWait, last); err != nil {
+		if err := c.backoff(ctx, attempt, wait, hasWait, last); err != nil {
 			return nil, err
 		}
 	}
@@ -79,7 +79,7 @@ func (c *Client) do(ctx context.Context, req request) (*http.Response, error) {
 // backoff waits before retry number attempt+1: Retry-After if the server
 // gave one (0 included), else BaseDelay·2^attempt with jitter; both capped
 // at MaxDelay.
-func (c *Client) backoff(ctx context.Context, op string, attempt int, retryAfter time.Duration, hasRetryAfter bool, why error) error {
+func (c *Client) backoff(ctx context.Context, attempt int, retryAfter time.Duration, hasRetryAfter bool, why error) error {
 	d := retryAfter
 	if !hasRetryAfter {
 		d = c.opts.BaseDelay << min(attempt, 20)
