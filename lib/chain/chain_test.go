@@ -61,7 +61,7 @@ func TestEra(t *testing.T) {
 		period, current uint64
 		enc             string
 	}{
-		{64, 42, "a502"},  // period 64, phase 42
+		{64, 42, "a502"}, // period 64, phase 42
 		{32768, 20000, "4e9c"},
 		{4, 0, "0100"},
 	}
