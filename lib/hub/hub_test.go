@@ -516,3 +516,28 @@ func TestStalledDownloadIsAbandonedAndRetried(t *testing.T) {
 		t.Fatalf("equal=%v after %d stalled answers", bytes.Equal(got, data), f.Hits())
 	}
 }
+
+// TestInterruptedDownloadLeavesNothing cancels a download while its body is
+// half sent: the error maps to exit 130 and the cache holds no file at all.
+func TestInterruptedDownloadLeavesNothing(t *testing.T) {
+	srv := hubtest.New(t)
+	sha := srv.Seed("alice/d", false, "", map[string][]byte{"data.jsonl": jsonl(200)})
+	srv.Inject(hubtest.Fault{Path: "/resolve/", Truncate: 500, Stall: 10 * time.Second})
+	c := newClient(t, srv, "", nil)
+	c.opts.Timeout = time.Minute // only the cancel ends the stall
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for srv.Requests("/resolve/") == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(20 * time.Millisecond) // let the first bytes land in the .part file
+		cancel()
+	}()
+	_, err := c.Download(ctx, "alice/d", sha, "data.jsonl")
+	if app.CodeOf(err) != app.Interrupted {
+		t.Fatalf("err %v: code %d, want %d", err, app.CodeOf(err), app.Interrupted)
+	}
+	if complete, partial := cacheFiles(t, c.CacheDir()); len(complete)+len(partial) != 0 {
+		t.Fatalf("cache holds %v and partial %v after an interrupted download", complete, partial)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strings"
 
 	"github.com/flock-off/ff/lib/app"
 )
@@ -31,7 +32,7 @@ func (c *Client) CreateRepo(ctx context.Context, repo string, private bool) (cre
 	if err := CheckRepoID(repo); err != nil {
 		return false, err
 	}
-	ns, name, _ := cutRepo(repo)
+	ns, name, _ := strings.Cut(repo, "/")
 	body, _ := json.Marshal(map[string]any{"name": name, "organization": ns, "type": c.repoType, "private": private})
 	resp, err := c.do(ctx, request{
 		op: opName("create repo", repo), method: http.MethodPost, url: c.endpoint + "/api/repos/create",
@@ -46,15 +47,6 @@ func (c *Client) CreateRepo(ctx context.Context, repo string, private bool) (cre
 	}
 	resp.Body.Close()
 	return true, nil
-}
-
-func cutRepo(repo string) (ns, name string, ok bool) {
-	for i := 0; i < len(repo); i++ {
-		if repo[i] == '/' {
-			return repo[:i], repo[i+1:], true
-		}
-	}
-	return "", repo, false
 }
 
 // Publish creates the repo if it is missing (private if asked) and uploads
