@@ -82,6 +82,20 @@ func run(c *cli.Context) error {
 				}
 				in++
 			}
+			if lr, ok := r.(record.LineReader); ok {
+				line, src, err := lr.NextLine()
+				switch {
+				case err == io.EOF:
+					r.Close()
+					r = nil
+				case err != nil:
+					return nil, false, app.Failf("%v", err)
+				default:
+					items = append(items, item{line: line, src: src})
+					size += len(line)
+				}
+				continue
+			}
 			rec, err := r.Next()
 			var re *record.RowError
 			switch {
@@ -130,6 +144,7 @@ func run(c *cli.Context) error {
 			}
 		}
 		prog.Add(int64(res.rows))
+		putBuffer(res.out)
 		return nil
 	}
 	err = pipeline.Ordered(c.Context, app.Threads(c), next, work, emit)

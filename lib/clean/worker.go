@@ -3,16 +3,20 @@ package clean
 import (
 	"errors"
 	"slices"
+	"sync"
 
 	"github.com/flock-off/ff/lib/convert"
 	"github.com/flock-off/ff/lib/quality"
 	"github.com/flock-off/ff/lib/record"
 )
 
-// item is one input row: a record, or a row the reader found malformed.
+// item is one input row: a record, a row the reader found malformed, or an
+// unparsed JSONL line (parsed by the worker, so parsing runs in parallel).
 type item struct {
-	rec *record.Record
-	bad *record.RowError
+	rec  *record.Record
+	bad  *record.RowError
+	line []byte
+	src  record.Source
 }
 
 // result is what a worker makes of a batch: output and reject lines in
@@ -24,6 +28,18 @@ type result struct {
 	malformed []string
 	rows      int
 }
+
+// Output buffers go back to a pool once written: batches are ~1 MB each.
+var buffers sync.Pool
+
+func getBuffer(size int) []byte {
+	if b, ok := buffers.Get().(*[]byte); ok && cap(*b) >= size {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, size)
+}
+
+func putBuffer(b []byte) { buffers.Put(&b) }
 
 // worker holds one goroutine's reusable state.
 type worker struct {
@@ -48,11 +64,19 @@ func (w *worker) batch(items []item) *result {
 		if it.rec != nil {
 			size += len(it.rec.Raw)
 		}
+		size += len(it.line)
 	}
-	r := &result{stats: newStats(), rows: len(items), out: make([]byte, 0, size+size/8+4096)}
+	r := &result{stats: newStats(), rows: len(items), out: getBuffer(size + size/8 + 4096)}
 	w.pii = r.stats.PII
 	for _, it := range items {
 		r.stats.Read++
+		if it.line != nil {
+			rec, err := record.ParseLine(it.line, it.src)
+			if err != nil {
+				it.bad = err.(*record.RowError)
+			}
+			it.rec = rec
+		}
 		if it.bad != nil {
 			r.malformed = append(r.malformed, it.bad.Error())
 			r.stats.reject("malformed", true)

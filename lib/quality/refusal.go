@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/binary"
 	"io"
+	"math/bits"
 	"strings"
 )
 
@@ -72,44 +73,70 @@ func ReadPhrases(r io.Reader) (*Phrases, error) {
 }
 
 // Find returns the first phrase that text contains at the start of a word
-// (ASCII case-insensitively, ’ matching '), or "". One pass, no copy.
+// (ASCII case-insensitively, ’ matching '), or "". One pass, no copy: ASCII
+// is scanned eight bytes at a time for word starts with a phrase's first letter.
 func (p *Phrases) Find(text []byte) string {
 	if len(p.list) == 0 {
 		return ""
 	}
-	for i := 0; i < len(text); i++ {
-		// Skip eight ASCII bytes at a time when none can start a phrase.
-		for p.firsts != nil && i+8 <= len(text) && !p.mayStart(binary.LittleEndian.Uint64(text[i:])) {
-			i += 8
+	i := 0
+	if p.firsts != nil {
+		prevNonAlnum := uint64(0x80) // the byte before the text counts as a word break
+		for ; i+8 <= len(text); i += 8 {
+			x := binary.LittleEndian.Uint64(text[i:])
+			if x&hi8 != 0 {
+				if ph := p.findFrom(text, i, i+8); ph != "" {
+					return ph
+				}
+				prevNonAlnum = 0
+				if c := text[i+7]; c >= 0x80 || !asciiAlnum[c] { // as findFrom: non-ASCII breaks words
+					prevNonAlnum = 0x80
+				}
+				continue
+			}
+			low := x | lo8*0x20
+			alnum := ge8(x, '0')&^ge8(x, '9'+1) | ge8(low, 'a')&^ge8(low, 'z'+1)
+			nonAlnum := ^alnum & hi8
+			var first uint64
+			for _, c := range p.firsts {
+				first |= eq8(low, c)
+			}
+			cand := first & (nonAlnum<<8 | prevNonAlnum)
+			prevNonAlnum = nonAlnum >> 56 & 0x80
+			for cand != 0 {
+				b := bits.TrailingZeros64(cand) / 8
+				cand &= cand - 1
+				if ph := p.at(text, i+b); ph != "" {
+					return ph
+				}
+			}
 		}
-		if i >= len(text) {
-			break
-		}
-		c := lowerASCII(text[i])
-		if !p.first[c] || i > 0 && asciiAlnum[text[i-1]&0x7f] && text[i-1] < 0x80 {
+	}
+	return p.findFrom(text, i, len(text))
+}
+
+// findFrom looks for phrases starting in text[i:end], byte by byte.
+func (p *Phrases) findFrom(text []byte, i, end int) string {
+	for ; i < end; i++ {
+		if !p.first[lowerASCII(text[i])] || i > 0 && text[i-1] < 0x80 && asciiAlnum[text[i-1]] {
 			continue
 		}
-		for _, ph := range p.list {
-			if ph[0] == c && matchFold(text[i:], ph) {
-				return string(ph)
-			}
+		if ph := p.at(text, i); ph != "" {
+			return ph
 		}
 	}
 	return ""
 }
 
-// mayStart reports whether the 8 bytes in x hold a non-ASCII byte or one of
-// the phrases' first letters in either case.
-func (p *Phrases) mayStart(x uint64) bool {
-	if x&hi8 != 0 {
-		return true
+// at returns the phrase that starts at text[i], if any.
+func (p *Phrases) at(text []byte, i int) string {
+	c := lowerASCII(text[i])
+	for _, ph := range p.list {
+		if ph[0] == c && matchFold(text[i:], ph) {
+			return string(ph)
+		}
 	}
-	low := x | lo8*0x20
-	var hit uint64
-	for _, c := range p.firsts {
-		hit |= eq8(low, c)
-	}
-	return hit != 0
+	return ""
 }
 
 func lowerASCII(c byte) byte {

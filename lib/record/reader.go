@@ -229,10 +229,28 @@ func (j *jsonlReader) nextLine() ([]byte, error) {
 }
 
 func (j *jsonlReader) Next() (*Record, error) {
+	l, src, err := j.NextLine()
+	if err != nil {
+		return nil, err
+	}
+	return ParseLine(l, src)
+}
+
+// LineReader is a Reader of line-based input (JSONL) that can hand out rows
+// unparsed, so that parsing can happen on worker goroutines (ParseLine).
+type LineReader interface {
+	Reader
+	// NextLine returns the next non-blank line, without its terminator, and
+	// its source; io.EOF at the end. The bytes stay valid and unchanged.
+	NextLine() ([]byte, Source, error)
+}
+
+// NextLine implements LineReader.
+func (j *jsonlReader) NextLine() ([]byte, Source, error) {
 	for {
 		l, err := j.nextLine()
 		if err != nil {
-			return nil, err
+			return nil, Source{}, err
 		}
 		j.line++
 		if j.first {
@@ -245,13 +263,17 @@ func (j *jsonlReader) Next() (*Record, error) {
 		if len(bytes.TrimSpace(l)) == 0 {
 			continue // blank lines are not rows
 		}
-		src := Source{File: j.name, Line: j.line}
-		fields, perr := ParseObject(l)
-		if perr != nil {
-			return nil, &RowError{Source: src, Raw: l, Err: perr}
-		}
-		return &Record{Fields: fields, Source: src, Raw: l}, nil
+		return l, Source{File: j.name, Line: j.line}, nil
 	}
+}
+
+// ParseLine parses one JSONL row; a malformed row comes back as a *RowError.
+func ParseLine(l []byte, src Source) (*Record, error) {
+	fields, perr := ParseObject(l)
+	if perr != nil {
+		return nil, &RowError{Source: src, Raw: l, Err: perr}
+	}
+	return &Record{Fields: fields, Source: src, Raw: l}, nil
 }
 
 // ReadAll reads every row of path. Malformed rows are returned separately.
