@@ -16,8 +16,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 func newApp(d deps) *cli.App {
 	flags := []cli.Flag{
-		&cli.StringFlag{Name: "model", Usage: "model `DIR` (config.json, model.safetensors, tokenizer.json)", Required: true},
-		&cli.StringFlag{Name: "eval", Usage: "evaluation set `FILE` (canonical SFT rows)", Required: true},
+		&cli.StringFlag{Name: "model", Usage: "model `DIR` (config.json, model.safetensors, tokenizer.json); required"},
+		&cli.StringFlag{Name: "eval", Usage: "evaluation set `FILE` (canonical SFT rows); required"},
 		&cli.BoolFlag{Name: "eval-only", Usage: "report the evaluation loss of the base model (or --adapter-in) without training"},
 		&cli.StringFlag{Name: "adapter-in", Usage: "start from (or, with --eval-only, evaluate) the peft adapter in `DIR`"},
 		&cli.StringFlag{Name: "adapter-out", Usage: "save the trained adapter in peft format to `DIR` (only on success)"},

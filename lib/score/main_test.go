@@ -253,3 +253,12 @@ func TestAdapterOutAndInterrupt(t *testing.T) {
 		t.Fatalf("interrupted run left %v", entries)
 	}
 }
+
+func TestTokensSubcommand(t *testing.T) {
+	d := defaultDeps()
+	tiny := filepath.Join("..", "..", "testdata", "tiny")
+	o := runWith(t, d, sftRow("hi", "hello"), "tokens", "--model", tiny)
+	if o.code != 0 || !strings.Contains(o.stdout, `"input_ids"`) || !strings.Contains(o.stdout, `"labels"`) {
+		t.Fatalf("tokens: exit %d\n%s\n%s", o.code, o.stdout, o.stderr)
+	}
+}

@@ -29,6 +29,13 @@ func run(c *cli.Context, d deps) error {
 	if c.NArg() > 1 {
 		return app.Usagef("one DATASET at most (got %d)", c.NArg())
 	}
+	// Checked here rather than marked Required: urfave/cli would demand them
+	// of the tokens subcommand too.
+	for _, f := range []string{"model", "eval"} {
+		if c.String(f) == "" {
+			return app.Usagef("--%s is required (ff-score --model DIR --eval EVAL [DATASET])", f)
+		}
+	}
 	cfg, err := configFrom(c)
 	if err != nil {
 		return app.Usagef("%v", err)
