@@ -1,8 +1,10 @@
 package tokenizer
 
 import (
+	"hash/maphash"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -31,18 +33,20 @@ type merge struct {
 
 func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
 
-// scratch is one goroutine's reusable working memory for merging a word.
+// scratch is one goroutine's reusable working memory for an Encode call.
 type scratch struct {
-	ids  []int32
-	next []int32
-	prev []int32
-	heap []uint64 // rank<<32 | position
+	segs, subs  []segment
+	src, pieces []string
+	ids         []int32
+	next        []int32
+	prev        []int32
+	heap        []uint64 // rank<<32 | position
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
 // encodeWord appends the ids of one pre-tokenized piece to out.
-func (m *bpe) encodeWord(out []int32, w string) []int32 {
+func (m *bpe) encodeWord(out []int32, w string, sc *scratch) []int32 {
 	if w == "" {
 		return out
 	}
@@ -54,10 +58,8 @@ func (m *bpe) encodeWord(out []int32, w string) []int32 {
 			return append(out, id)
 		}
 	}
-	sc := scratchPool.Get().(*scratch)
 	start := len(out)
 	out = m.merge(out, w, sc)
-	scratchPool.Put(sc)
 	m.cache.put(w, out[start:])
 	return out
 }
@@ -217,53 +219,42 @@ func heapPop(h []uint64) (uint64, []uint64) {
 	return top, h
 }
 
-// wordCache remembers the ids of words already merged. It is sharded so
-// parallel encoders rarely contend, and bounded: a full shard stops growing.
+// wordCache remembers the ids of words already merged: a direct-mapped
+// table of immutable entries. A read is one hash, one atomic load and one
+// string compare, with no lock, so parallel encoders do not contend; a
+// collision simply replaces the older entry.
 type wordCache struct {
-	shards [64]cacheShard
+	slots [cacheSlots]atomic.Pointer[cacheEntry]
 }
 
-type cacheShard struct {
-	mu sync.RWMutex
-	m  map[string][]int32
+type cacheEntry struct {
+	word string
+	ids  []int32
 }
 
 const (
-	cacheMaxWord  = 128  // longer words are not worth keeping
-	cacheShardCap = 8192 // entries per shard
+	cacheSlots   = 1 << 16
+	cacheMaxWord = 64 // longer words are rare and not worth keeping
 )
 
-func shardOf(w string) int {
-	h := uint32(2166136261)
-	for i := 0; i < len(w) && i < 16; i++ {
-		h = (h ^ uint32(w[i])) * 16777619
-	}
-	return int(h+uint32(len(w))) & 63
-}
+var cacheSeed = maphash.MakeSeed()
 
 func (c *wordCache) get(w string) ([]int32, bool) {
 	if len(w) > cacheMaxWord {
 		return nil, false
 	}
-	s := &c.shards[shardOf(w)]
-	s.mu.RLock()
-	ids, ok := s.m[w]
-	s.mu.RUnlock()
-	return ids, ok
+	e := c.slots[maphash.String(cacheSeed, w)&(cacheSlots-1)].Load()
+	if e == nil || e.word != w {
+		return nil, false
+	}
+	return e.ids, true
 }
 
 func (c *wordCache) put(w string, ids []int32) {
 	if len(w) > cacheMaxWord {
 		return
 	}
-	s := &c.shards[shardOf(w)]
-	s.mu.Lock()
-	if s.m == nil {
-		s.m = make(map[string][]int32)
-	}
-	if len(s.m) < cacheShardCap {
-		// Clone: w usually points into a whole row of text.
-		s.m[strings.Clone(w)] = append([]int32(nil), ids...)
-	}
-	s.mu.Unlock()
+	// Clone: w usually points into a whole row of text.
+	e := &cacheEntry{strings.Clone(w), append([]int32(nil), ids...)}
+	c.slots[maphash.String(cacheSeed, w)&(cacheSlots-1)].Store(e)
 }

@@ -90,6 +90,13 @@ func at(s string, i int) (rune, int) {
 // run advances from i over runes of class cls and returns where they stop.
 func run(s string, i int, cls uint8) int {
 	for i < len(s) {
+		if c := s[i]; c < utf8.RuneSelf {
+			if asciiClass[c] != cls {
+				break
+			}
+			i++
+			continue
+		}
 		r, n := at(s, i)
 		if classOf(r) != cls {
 			break

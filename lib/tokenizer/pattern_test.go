@@ -30,7 +30,7 @@ func TestKnownPatterns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		sp := &splitPre{m: knownPattern(tt.pattern), behavior: isolated}
-		if got := sp.split([]string{tt.in}, true); !reflect.DeepEqual(got, tt.want) {
+		if got := sp.split(nil, []string{tt.in}, true); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%.20s… on %q = %q, want %q", tt.pattern, tt.in, got, tt.want)
 		}
 	}
@@ -52,7 +52,7 @@ func TestSplitBehaviors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		sp := &splitPre{m: m, behavior: tt.b, invert: tt.invert}
-		if got := sp.split([]string{"a-b--c"}, true); !reflect.DeepEqual(got, tt.want) {
+		if got := sp.split(nil, []string{"a-b--c"}, true); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("behavior %d invert %v = %q, want %q", tt.b, tt.invert, got, tt.want)
 		}
 	}

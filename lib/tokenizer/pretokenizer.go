@@ -7,10 +7,11 @@ import (
 	"unicode/utf8"
 )
 
-// preTokenizer cuts a normalized segment into the pieces BPE works on.
-// first tells whether the segment starts the input (Metaspace's "first").
+// preTokenizer cuts normalized text into the pieces BPE works on: it
+// appends the pieces of src to dst (which must not share src's array).
+// first tells whether src starts the input (Metaspace's "first").
 type preTokenizer interface {
-	split(pieces []string, first bool) []string
+	split(dst, src []string, first bool) []string
 }
 
 // splitBehavior is what Split does with each match (HF's SplitDelimiterBehavior).
@@ -31,12 +32,11 @@ type splitPre struct {
 	invert   bool
 }
 
-func (p *splitPre) split(pieces []string, _ bool) []string {
-	out := pieces[:0:0]
-	for _, s := range pieces {
-		out = p.splitOne(out, s)
+func (p *splitPre) split(dst, src []string, _ bool) []string {
+	for _, s := range src {
+		dst = p.splitOne(dst, s)
 	}
-	return out
+	return dst
 }
 
 func (p *splitPre) splitOne(out []string, s string) []string {
@@ -172,19 +172,23 @@ type byteLevelPre struct {
 	regex          *splitPre
 }
 
-func (p *byteLevelPre) split(pieces []string, first bool) []string {
+func (p *byteLevelPre) split(dst, src []string, first bool) []string {
 	if p.addPrefixSpace {
-		for k, s := range pieces {
+		for k, s := range src {
 			if !strings.HasPrefix(s, " ") {
-				pieces[k] = " " + s
+				src[k] = " " + s
 			}
 		}
 	}
 	if p.regex != nil {
-		return p.regex.split(pieces, first)
+		return p.regex.split(dst, src, first)
 	}
-	return pieces
+	return append(dst, src...)
 }
+
+// identity reports whether the step changes nothing (ByteLevel without
+// prefix space or regex: its byte mapping lives in the BPE model).
+func (p *byteLevelPre) identity() bool { return !p.addPrefixSpace && p.regex == nil }
 
 // metaspacePre replaces spaces by the replacement rune (▁), prepends one
 // as the scheme says, and optionally splits before each replacement rune.
@@ -194,9 +198,8 @@ type metaspacePre struct {
 	splitAt bool
 }
 
-func (p *metaspacePre) split(pieces []string, first bool) []string {
-	out := pieces[:0:0]
-	for k, s := range pieces {
+func (p *metaspacePre) split(out, src []string, first bool) []string {
+	for k, s := range src {
 		s = strings.ReplaceAll(s, " ", p.repl)
 		if (p.prepend == "always" || (p.prepend == "first" && first && k == 0)) && !strings.HasPrefix(s, p.repl) {
 			s = p.repl + s
@@ -227,9 +230,8 @@ func (p *metaspacePre) split(pieces []string, first bool) []string {
 // digitsPre splits numbers from the rest, each digit alone if individual.
 type digitsPre struct{ individual bool }
 
-func (p *digitsPre) split(pieces []string, _ bool) []string {
-	out := pieces[:0:0]
-	for _, s := range pieces {
+func (p *digitsPre) split(out, src []string, _ bool) []string {
+	for _, s := range src {
 		start := 0
 		prevDigit := false
 		for i, r := range s {
@@ -250,9 +252,8 @@ func (p *digitsPre) split(pieces []string, _ bool) []string {
 // whitespaceSplitPre splits on whitespace, dropping it.
 type whitespaceSplitPre struct{}
 
-func (whitespaceSplitPre) split(pieces []string, _ bool) []string {
-	out := pieces[:0:0]
-	for _, s := range pieces {
+func (whitespaceSplitPre) split(out, src []string, _ bool) []string {
+	for _, s := range src {
 		out = append(out, strings.FieldsFunc(s, unicode.IsSpace)...)
 	}
 	return out
@@ -261,9 +262,35 @@ func (whitespaceSplitPre) split(pieces []string, _ bool) []string {
 // sequencePre applies pre-tokenizers in order.
 type sequencePre []preTokenizer
 
-func (q sequencePre) split(pieces []string, first bool) []string {
-	for _, p := range q {
-		pieces = p.split(pieces, first)
+func (q sequencePre) split(dst, src []string, first bool) []string {
+	for _, p := range q[:len(q)-1] {
+		src = p.split(nil, src, first)
 	}
-	return pieces
+	return q[len(q)-1].split(dst, src, first)
+}
+
+// simplify drops steps that change nothing and unwraps a one-step sequence,
+// so Qwen2's Sequence[Split, ByteLevel] runs as the Split alone.
+func simplify(p preTokenizer) preTokenizer {
+	switch x := p.(type) {
+	case *byteLevelPre:
+		if x.identity() {
+			return nil
+		}
+	case sequencePre:
+		var out sequencePre
+		for _, e := range x {
+			if e = simplify(e); e != nil {
+				out = append(out, e)
+			}
+		}
+		switch len(out) {
+		case 0:
+			return nil
+		case 1:
+			return out[0]
+		}
+		return out
+	}
+	return p
 }

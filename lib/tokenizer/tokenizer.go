@@ -77,6 +77,7 @@ func FromJSON(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 	if t.pre, byteLevel, err = buildPreTokenizer(spec.PreTokenizer); err != nil {
 		return nil, err
 	}
+	t.pre = simplify(t.pre)
 	if isNull(spec.Model) {
 		return nil, fmt.Errorf("no model")
 	}
@@ -197,10 +198,10 @@ func (t *Tokenizer) Encode(text string) []int32 { return t.AppendEncode(nil, tex
 // AppendEncode appends the ids of text to dst.
 func (t *Tokenizer) AppendEncode(dst []int32, text string) []int32 {
 	text = ValidUTF8(text)
-	var segBuf [8]segment
-	segs := t.rawAdded.split(segBuf[:0], text, 0)
-	var pieces []string
-	for _, seg := range segs {
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	sc.segs = t.rawAdded.split(sc.segs[:0], text, 0)
+	for _, seg := range sc.segs {
 		if seg.id >= 0 {
 			dst = append(dst, seg.id)
 			continue
@@ -209,22 +210,27 @@ func (t *Tokenizer) AppendEncode(dst []int32, text string) []int32 {
 		if t.normalizer != nil {
 			s = t.normalizer.normalize(s)
 		}
-		var subBuf [4]segment
-		subs := t.normAdded.split(subBuf[:0], s, 0)
-		for k, sub := range subs {
+		sc.subs = t.normAdded.split(sc.subs[:0], s, 0)
+		for k, sub := range sc.subs {
 			if sub.id >= 0 {
 				dst = append(dst, sub.id)
 				continue
 			}
-			pieces = append(pieces[:0], sub.text)
+			sc.src = append(sc.src[:0], sub.text)
+			pieces := sc.src
 			if t.pre != nil {
-				pieces = t.pre.split(pieces, seg.start == 0 && k == 0)
+				sc.pieces = t.pre.split(sc.pieces[:0], sc.src, seg.start == 0 && k == 0)
+				pieces = sc.pieces
 			}
 			for _, p := range pieces {
-				dst = t.model.encodeWord(dst, p)
+				dst = t.model.encodeWord(dst, p, sc)
 			}
 		}
 	}
+	clear(sc.pieces) // drop references to the text
+	clear(sc.segs)
+	clear(sc.subs)
+	clear(sc.src)
 	return dst
 }
 

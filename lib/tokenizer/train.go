@@ -112,7 +112,7 @@ func newTrainer(texts []string) *trainer {
 	counts := map[string]int{}
 	for _, t := range texts {
 		t = norm.NFC.String(ValidUTF8(t))
-		for _, w := range split.split([]string{t}, true) {
+		for _, w := range split.split(nil, []string{t}, true) {
 			counts[w]++
 		}
 	}
