@@ -235,6 +235,41 @@ func (c *Client) preupload(ctx context.Context, repo, branch string, all []*stag
 	return todo, nil
 }
 
+// commitPayload is the NDJSON body of a commit: a header line with the
+// message, then an lfsFile line (path, sha256, size) per LFS file and a file
+// line (path, base64 content) per inline file. inline counts the inline bytes.
+func commitPayload(todo []*staged, msg string) (body []byte, inline int64, err error) {
+	if msg == "" {
+		msg = "Upload with ff"
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf) // one value per line: NDJSON
+	enc.Encode(map[string]any{"key": "header", "value": map[string]any{"summary": msg, "description": ""}})
+	for _, s := range todo {
+		if s.mode == "lfs" {
+			enc.Encode(map[string]any{"key": "lfsFile", "value": map[string]any{
+				"path": s.PathInRepo, "algo": "sha256", "oid": s.sha256, "size": s.size}})
+			continue
+		}
+		r, err := s.open()
+		if err != nil {
+			return nil, 0, app.Failf("hub: %v", err)
+		}
+		data, err := io.ReadAll(r)
+		r.Close()
+		if err != nil {
+			return nil, 0, app.Failf("hub: read %s: %v", s.LocalPath, err)
+		}
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != s.sha256 {
+			return nil, 0, app.Failf("hub: %s changed while being uploaded", s.PathInRepo)
+		}
+		inline += int64(len(data))
+		enc.Encode(map[string]any{"key": "file", "value": map[string]any{
+			"content": base64.StdEncoding.EncodeToString(data), "path": s.PathInRepo, "encoding": "base64"}})
+	}
+	return buf.Bytes(), inline, nil
+}
+
 // doJSON sends req and decodes a JSON answer into out.
 func (c *Client) doJSON(ctx context.Context, req request, out any) error {
 	if req.header == nil {
@@ -256,36 +291,10 @@ func (c *Client) doJSON(ctx context.Context, req request, out any) error {
 
 // commit sends the NDJSON commit: a header line, then one line per file.
 func (c *Client) commit(ctx context.Context, repo, branch string, todo []*staged, msg string, bar *app.Progress) (string, error) {
-	if msg == "" {
-		msg = "Upload with ff"
+	body, inline, err := commitPayload(todo, msg)
+	if err != nil {
+		return "", err
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf) // one value per line: NDJSON
-	enc.Encode(map[string]any{"key": "header", "value": map[string]any{"summary": msg, "description": ""}})
-	var inline int64
-	for _, s := range todo {
-		if s.mode == "lfs" {
-			enc.Encode(map[string]any{"key": "lfsFile", "value": map[string]any{
-				"path": s.PathInRepo, "algo": "sha256", "oid": s.sha256, "size": s.size}})
-			continue
-		}
-		r, err := s.open()
-		if err != nil {
-			return "", app.Failf("hub: %v", err)
-		}
-		data, err := io.ReadAll(r)
-		r.Close()
-		if err != nil {
-			return "", app.Failf("hub: read %s: %v", s.LocalPath, err)
-		}
-		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != s.sha256 {
-			return "", app.Failf("hub: %s changed while being uploaded", s.PathInRepo)
-		}
-		inline += int64(len(data))
-		enc.Encode(map[string]any{"key": "file", "value": map[string]any{
-			"content": base64.StdEncoding.EncodeToString(data), "path": s.PathInRepo, "encoding": "base64"}})
-	}
-	body := buf.Bytes()
 	var ans struct {
 		CommitOID string `json:"commitOid"`
 		CommitURL string `json:"commitUrl"`
