@@ -195,3 +195,41 @@ func TestCommitHashLayout(t *testing.T) {
 		t.Fatal("version key does not enter the hash")
 	}
 }
+
+// FuzzDecodeExtrinsic: arbitrary bytes never panic the extrinsic decoder,
+// and what decodes re-encodes its call to the same bytes.
+func FuzzDecodeExtrinsic(f *testing.F) {
+	m := devnet(f)
+	kp, _ := keys.FromMnemonic(devPhrase, "")
+	for _, call := range []*Call{SetWeightsCall(1, []uint16{0}, []uint16{1}, 0), CommitWeightsCall(2, [32]byte{1})} {
+		cb, _ := call.Encode(m)
+		s, err := BuildSigned(m, cb, kp, SignParams{Era: MortalEra(64, 100)})
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(s.Bytes)
+	}
+	f.Add([]byte{0x04, 0x84, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		x, err := DecodeExtrinsic(m, b)
+		if err != nil {
+			return
+		}
+		cb, err := x.Call.Encode(m)
+		if err != nil || !bytes.Equal(cb, x.CallBytes) {
+			t.Fatalf("call %s re-encodes to %x (%v), was %x", x.Call.FullName(), cb, err, x.CallBytes)
+		}
+	})
+}
+
+// FuzzDecodeEra: no panics; what decodes re-encodes identically.
+func FuzzDecodeEra(f *testing.F) {
+	f.Add([]byte{0})
+	f.Add([]byte{0xa5, 0x02})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, n, ok := DecodeEra(b)
+		if ok && !bytes.Equal(e.Encode(), b[:n]) {
+			t.Fatalf("%x decodes to %+v which encodes to %x", b[:n], e, e.Encode())
+		}
+	})
+}
