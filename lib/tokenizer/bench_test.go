@@ -53,3 +53,12 @@ func BenchmarkEncodeColdCache(b *testing.B) {
 		}
 	}
 }
+// BenchmarkLoadQwen3 is the start-up cost: parsing tokenizer.json and building maps.
+func BenchmarkLoadQwen3(b *testing.B) {
+	dir := filepath.Join(testenv.Shared(b), "tokenizers", "qwen3")
+	for b.Loop() {
+		if _, err := Load(dir); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -314,7 +314,7 @@ func buildDecoder(raw json.RawMessage) (decoder, error) {
 type modelSpec struct {
 	Type                    string            `json:"type"`
 	Vocab                   map[string]int32  `json:"vocab"`
-	Merges                  []json.RawMessage `json:"merges"`
+	Merges                  json.RawMessage   `json:"merges"`
 	Dropout                 *float64          `json:"dropout"`
 	UnkToken                *string           `json:"unk_token"`
 	ContinuingSubwordPrefix *string           `json:"continuing_subword_prefix"`
@@ -330,7 +330,7 @@ func buildBPE(raw json.RawMessage, byteLevel bool) (*bpe, *modelSpec, error) {
 	if err := json.Unmarshal(raw, &ms); err != nil {
 		return nil, nil, fmt.Errorf("model: %w", err)
 	}
-	if ms.Type != "BPE" && !(ms.Type == "" && ms.Merges != nil) {
+	if ms.Type != "BPE" && !(ms.Type == "" && !isNull(ms.Merges)) {
 		return nil, nil, fmt.Errorf("unsupported model %q (supported: BPE)", ms.Type)
 	}
 	if ms.Dropout != nil && *ms.Dropout != 0 {
@@ -348,7 +348,6 @@ func buildBPE(raw json.RawMessage, byteLevel bool) (*bpe, *modelSpec, error) {
 		fuseUnk:      ms.FuseUnk,
 		ignoreMerges: ms.IgnoreMerges,
 		unk:          -1,
-		merges:       make(map[uint64]merge, len(ms.Merges)),
 	}
 	if byteLevel {
 		m.vocab = make(map[string]int32, len(ms.Vocab))
@@ -376,11 +375,13 @@ func buildBPE(raw json.RawMessage, byteLevel bool) (*bpe, *modelSpec, error) {
 		}
 		m.unk = id
 	}
-	for rank, raw := range ms.Merges {
-		a, b, err := parseMerge(raw)
-		if err != nil {
-			return nil, nil, fmt.Errorf("model BPE: merges[%d]: %w", rank, err)
-		}
+	merges, err := parseMerges(ms.Merges)
+	if err != nil {
+		return nil, nil, fmt.Errorf("model BPE: %w", err)
+	}
+	m.merges = make(map[uint64]merge, len(merges))
+	for rank, mg := range merges {
+		a, b := mg[0], mg[1]
 		ia, oka := ms.Vocab[a]
 		ib, okb := ms.Vocab[b]
 		ic, okc := ms.Vocab[a+b]
@@ -395,19 +396,33 @@ func buildBPE(raw json.RawMessage, byteLevel bool) (*bpe, *modelSpec, error) {
 	return m, &ms, nil
 }
 
-// parseMerge reads a merge in either encoding: "a b" or ["a", "b"].
-func parseMerge(raw json.RawMessage) (string, string, error) {
-	var s string
-	if err := json.Unmarshal(raw, &s); err == nil {
-		parts := strings.Split(s, " ")
-		if len(parts) != 2 {
-			return "", "", fmt.Errorf("%q is not two tokens separated by one space", s)
+// parseMerges reads merges in either encoding: ["a b", ...] or [["a", "b"], ...].
+func parseMerges(raw json.RawMessage) ([][2]string, error) {
+	if isNull(raw) {
+		return nil, nil
+	}
+	var pairs [][]string
+	if err := json.Unmarshal(raw, &pairs); err == nil {
+		out := make([][2]string, len(pairs))
+		for i, p := range pairs {
+			if len(p) != 2 {
+				return nil, fmt.Errorf("merges[%d]: %d tokens, want 2", i, len(p))
+			}
+			out[i] = [2]string{p[0], p[1]}
 		}
-		return parts[0], parts[1], nil
+		return out, nil
 	}
-	var pair []string
-	if err := json.Unmarshal(raw, &pair); err != nil || len(pair) != 2 {
-		return "", "", fmt.Errorf("%s is neither \"a b\" nor [\"a\", \"b\"]", raw)
+	var strs []string
+	if err := json.Unmarshal(raw, &strs); err != nil {
+		return nil, fmt.Errorf("merges: neither [\"a b\", ...] nor [[\"a\", \"b\"], ...]")
 	}
-	return pair[0], pair[1], nil
+	out := make([][2]string, len(strs))
+	for i, s := range strs {
+		a, b, ok := strings.Cut(s, " ")
+		if !ok || strings.Contains(b, " ") {
+			return nil, fmt.Errorf("merges[%d]: %q is not two tokens separated by one space", i, s)
+		}
+		out[i] = [2]string{a, b}
+	}
+	return out, nil
 }
