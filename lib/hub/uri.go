@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -109,6 +110,10 @@ func RegisterInputs(opts Options) {
 		if err != nil {
 			return "", err
 		}
-		return client.Download(ctx, u.Repo, u.Revision, u.Path)
+		local, err := client.Download(ctx, u.Repo, u.Revision, u.Path)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", s, err) // %w keeps the exit code
+		}
+		return local, nil
 	})
 }

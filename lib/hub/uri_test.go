@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,3 +196,17 @@ func TestLoadToken(t *testing.T) {
 }
 
 var testNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func TestHFSchemeErrorsNameTheURI(t *testing.T) {
+	srv := hubtest.New(t)
+	srv.Seed("alice/off", false, "", map[string][]byte{"data.jsonl": jsonl(1)})
+	t.Setenv("HF_TOKEN", "")
+	t.Setenv("HF_ENDPOINT", srv.URL)
+	t.Setenv("FF_CACHE", t.TempDir())
+	RegisterInputs(Options{})
+	uri := "hf://datasets/alice/off@main/missing.jsonl"
+	_, err := record.Open(context.Background(), uri, nil)
+	if err == nil || !strings.HasPrefix(err.Error(), uri+": ") || app.CodeOf(err) != app.Failure {
+		t.Fatalf("err %v (code %d): want it to start with the URI and exit 3", err, app.CodeOf(err))
+	}
+}
