@@ -53,6 +53,7 @@ func BenchmarkEncodeColdCache(b *testing.B) {
 		}
 	}
 }
+
 // BenchmarkLoadQwen3 is the start-up cost: parsing tokenizer.json and building maps.
 func BenchmarkLoadQwen3(b *testing.B) {
 	dir := filepath.Join(testenv.Shared(b), "tokenizers", "qwen3")
