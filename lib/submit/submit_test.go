@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/flock-off/ff/lib/internal/testenv"
+	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // devPhrase is Substrate's public development mnemonic (never a real secret).
@@ -61,7 +62,7 @@ func parseLines(t testing.TB, out string) []dryRun {
 
 func TestMain(m *testing.M) {
 	os.Setenv("FF_TEST_MNEMONIC", devPhrase)
-	os.Exit(m.Run())
+	os.Exit(testscript.RunMain(m, testscriptCommands))
 }
 
 func TestUsageErrors(t *testing.T) {
