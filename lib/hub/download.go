@@ -213,6 +213,11 @@ func (c *Client) fetchOnce(ctx context.Context, op, repo, sha string, e *Entry) 
 	if err := tmp.Close(); err != nil {
 		return "", app.Failf("hub: cache: %v", err)
 	}
+	// Read-only: snapshots are hard links to the blob, so an edit through
+	// one would silently change every commit that shares the content.
+	if err := os.Chmod(tmp.Name(), 0o444); err != nil {
+		return "", app.Failf("hub: cache: %v", err)
+	}
 	blob := filepath.Join(c.blobDir(), sum)
 	// Concurrent downloads of one file each rename their own complete copy
 	// over the same name; rename is atomic, so readers see one or the other.
