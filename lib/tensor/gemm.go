@@ -59,9 +59,9 @@ type packBuf struct{ a, b, tile []float32 }
 
 var packPool = sync.Pool{New: func() any {
 	return &packBuf{
-		a:    make([]float32, blockM*blockK+64),
-		b:    make([]float32, blockN*blockK+64),
-		tile: make([]float32, 16*32),
+		a:    make([]float32, (blockM+32)*blockK),
+		b:    make([]float32, (blockN+32)*blockK),
+		tile: make([]float32, 32*32),
 	}
 }}
 

@@ -42,17 +42,13 @@ func randSlice(r *rand.Rand, n int) []float32 {
 	return s
 }
 
-func kernels() []microKernel {
-	ks := []microKernel{genericKernel}
-	if kernel.name != genericKernel.name {
-		ks = append(ks, kernel)
-	}
-	return ks
-}
+// kernels are every micro-kernel this machine can run: the pure-Go one
+// (what CGO_ENABLED=0 or -tags purego builds on any CPU) and the assembly ones.
+func kernels() []microKernel { return append([]microKernel{genericKernel}, archKernels()...) }
 
 func TestGemmMatchesNaive(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	shapes := [][3]int{{1, 1, 1}, {3, 5, 7}, {6, 16, 1}, {7, 17, 300}, {64, 64, 64}, {97, 33, 513}, {13, 2100, 9}, {200, 3, 40}}
+	shapes := [][3]int{{1, 1, 1}, {3, 5, 7}, {6, 16, 1}, {7, 17, 300}, {64, 64, 64}, {97, 33, 513}, {13, 2100, 9}, {200, 3, 40}, {25, 70, 260}}
 	saved := kernel
 	defer func() { kernel = saved }()
 	for _, kn := range kernels() {

@@ -15,7 +15,7 @@ var kernel = genericKernel
 
 var genericKernel = microKernel{name: "go", mr: 4, nr: 8, run: kernelGo4x8}
 
-// KernelName says which micro-kernel is in use ("go", "avx2").
+// KernelName says which micro-kernel is in use ("go", "avx2", "avx512").
 func KernelName() string { return kernel.name }
 
 // kernelGo4x8 is the portable micro-kernel: 32 accumulators in locals so the

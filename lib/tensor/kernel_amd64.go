@@ -11,6 +11,9 @@ import (
 //go:noescape
 func kernelAVX2_6x16(kc int, a, b, c unsafe.Pointer, ldc int)
 
+//go:noescape
+func kernelAVX512_12x32(kc int, a, b, c unsafe.Pointer, ldc int)
+
 var avx2Kernel = microKernel{name: "avx2", mr: 6, nr: 16, run: func(kc int, a, b, c []float32, ldc int) {
 	if kc == 0 {
 		return
@@ -22,8 +25,30 @@ var avx2Kernel = microKernel{name: "avx2", mr: 6, nr: 16, run: func(kc int, a, b
 	kernelAVX2_6x16(kc, unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&c[0]), ldc)
 }}
 
-func init() {
+var avx512Kernel = microKernel{name: "avx512", mr: 12, nr: 32, run: func(kc int, a, b, c []float32, ldc int) {
+	if kc == 0 {
+		return
+	}
+	_ = a[kc*12-1]
+	_ = b[kc*32-1]
+	_ = c[11*ldc+31]
+	kernelAVX512_12x32(kc, unsafe.Pointer(&a[0]), unsafe.Pointer(&b[0]), unsafe.Pointer(&c[0]), ldc)
+}}
+
+// archKernels are the micro-kernels this CPU can run, fastest first.
+func archKernels() []microKernel {
+	var ks []microKernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, avx512Kernel)
+	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		kernel = avx2Kernel
+		ks = append(ks, avx2Kernel)
+	}
+	return ks
+}
+
+func init() {
+	if ks := archKernels(); len(ks) > 0 {
+		kernel = ks[0]
 	}
 }
