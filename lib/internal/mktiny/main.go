@@ -17,7 +17,7 @@ import (
 func main() {
 	sel := flag.String("select", "", "re-select the bundled corpus from the self-instruct data in `DIR`, then stop")
 	out := flag.String("out", "testdata/tiny", "model directory to write")
-	epochs := flag.Int("epochs", 4, "pre-training epochs")
+	epochs := flag.Int("epochs", 3, "pre-training epochs")
 	threads := flag.Int("threads", 2, "threads (the result does not depend on it)")
 	corpus := flag.String("corpus", "testdata/tiny/corpus", "the bundled corpus `DIR`")
 	flag.Parse()
