@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/flock-off/ff/lib/metadata"
+	"github.com/flock-off/ff/lib/rpc"
 )
 
 // Wait says how long Submit waits: until the extrinsic is in a block
@@ -44,11 +45,24 @@ func (e *DispatchErr) Error() string {
 	return "dispatch failed: " + string(MarshalValue(e.Raw))
 }
 
+// RejectedError is the node refusing an extrinsic before it entered the
+// pool (bad signature, stale nonce, …): it was certainly not included.
+type RejectedError struct{ Err error }
+
+func (e *RejectedError) Error() string {
+	return "submit: the node refused the transaction: " + e.Err.Error()
+}
+func (e *RejectedError) Unwrap() error { return e.Err }
+
 // Submit sends a signed extrinsic and watches it until wait is met, then
 // reads its events to report success or the decoded dispatch error.
 func (c *Client) Submit(ctx context.Context, s *Signed, wait Wait) (*Result, error) {
 	sub, err := c.RPC.Subscribe(ctx, "author_submitAndWatchExtrinsic", []any{Hex(s.Bytes)}, "author_unwatchExtrinsic")
 	if err != nil {
+		var re *rpc.Error
+		if errors.As(err, &re) {
+			return nil, &RejectedError{Err: re}
+		}
 		return nil, fmt.Errorf("submit: %w", err)
 	}
 	defer sub.Unsubscribe()

@@ -222,3 +222,18 @@ func TestDispatchErrorExplained(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }
+
+// A commit the node refuses outright leaves no pending entry behind; the
+// state file is still valid JSON for the next run.
+func TestRefusedCommitLeavesNoState(t *testing.T) {
+	n, _ := startNode(t)
+	state := filepath.Join(t.TempDir(), "state.json")
+	_, stderr, code := run(t, `{"uid":1,"weight_u16":9}`, online(n, "weights", "--netuid", "3", "--state", state, "--nonce", "7")...)
+	if code != 3 || !strings.Contains(stderr, "valid in the future") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	st, err := loadState(state)
+	if err != nil || len(st.Pending) != 0 {
+		t.Fatalf("state %+v %v", st, err)
+	}
+}

@@ -3,6 +3,7 @@ package submit
 import (
 	crand "crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -235,9 +236,14 @@ func sendCommit(w *writer, nu uint16, uids, vals []uint16, vk uint64) error {
 	if w.sends() {
 		res, err := w.submit(s)
 		if err != nil {
-			if res == nil || res.Failure != nil {
-				st.remove(pc.CommitHash) // refused: there is nothing to reveal
+			// Drop the pending commit only when it certainly did not land; after
+			// a lost connection it may have, and its salt must survive.
+			var rej *chain.RejectedError
+			if (res != nil && res.Failure != nil) || errors.As(err, &rej) {
+				st.remove(pc.CommitHash)
 				st.save(statePath)
+			} else {
+				w.log.Warnf("the commit's fate is unknown; it stays in %s (ff-submit reveal tells once it is on chain)", statePath)
 			}
 			return err
 		}
