@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/flock-off/ff/lib/internal/testenv"
 	"github.com/flock-off/ff/lib/lora"
 	"github.com/flock-off/ff/lib/model"
 	"github.com/flock-off/ff/lib/train"
@@ -93,7 +92,7 @@ func relErr(a, b float64) float64 { return math.Abs(a-b) / math.Max(math.Abs(b),
 
 // TestParityEvalLoss: --eval-only losses agree within 1e-5 relative.
 func TestParityEvalLoss(t *testing.T) {
-	py := testenv.TorchPython(t)
+	py, device, impl := torchEnv(t)
 	for _, s := range parityShapes {
 		t.Run(s.Arch, func(t *testing.T) {
 			dir, adapterDir, g := parityModel(t, s, 4, 8)
@@ -106,7 +105,7 @@ func TestParityEvalLoss(t *testing.T) {
 					want, wantPer = g.evalLoss(t, eval)
 				}
 				res, err := Run(context.Background(), Job{ModelDir: dir, Eval: eval, EvalOnly: true, AdapterIn: in,
-					Device: "cpu", Dtype: "fp32", Impl: "plain", Python: py}, nil)
+					Device: device, Dtype: "fp32", Impl: impl, Python: py}, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -129,19 +128,19 @@ func TestParityEvalLoss(t *testing.T) {
 // within 1e-3 relative (the bar), train_loss and every adapter
 // tensor within 1e-3 relative; the adapter the worker writes loads in lib/lora.
 func TestParityTraining(t *testing.T) {
-	py := testenv.TorchPython(t)
+	py, device, impl := torchEnv(t)
 	for _, s := range parityShapes {
 		for _, fresh := range []bool{false, true} {
 			name := s.Arch + "/adapter-in"
 			if fresh {
 				name = s.Arch + "/fresh"
 			}
-			t.Run(name, func(t *testing.T) { parityTraining(t, py, s, fresh) })
+			t.Run(name, func(t *testing.T) { parityTraining(t, py, device, impl, s, fresh) })
 		}
 	}
 }
 
-func parityTraining(t *testing.T, py string, s tinyShape, fresh bool) {
+func parityTraining(t *testing.T, py, device, impl string, s tinyShape, fresh bool) {
 	dir, adapterDir, g := parityModel(t, s, 4, 8)
 	const seed = 77
 	if fresh {
@@ -171,7 +170,7 @@ func parityTraining(t *testing.T, py string, s tinyShape, fresh bool) {
 	out := filepath.Join(t.TempDir(), "trained")
 	res, err := Run(context.Background(), Job{ModelDir: dir, Train: rows, Eval: eval, AdapterIn: adapterDir, AdapterOut: out,
 		Recipe: Recipe{LoraR: 4, LoraAlpha: 8, LR: rc.LR, WarmupSteps: rc.WarmupSteps, Epochs: 1, GradAccum: 4, Clip: 1, Seed: seed},
-		Device: "cpu", Dtype: "fp32", Impl: "plain", Python: py}, nil)
+		Device: device, Dtype: "fp32", Impl: impl, Python: py}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,11 +97,20 @@ func ffScore(t *testing.T, args ...string) scoreResult {
 }
 
 func TestScoreBackendParity(t *testing.T) {
-	py := testenv.TorchPython(t)
+	py, device, impl := os.Getenv("FF_TORCH_PYTHON"), os.Getenv("FF_TORCH_DEVICE"), os.Getenv("FF_TORCH_IMPL")
+	if py == "" {
+		py = testenv.TorchPython(t)
+	}
+	if device == "" {
+		device = "cpu"
+	}
+	if impl == "" {
+		impl = "plain"
+	}
 	dir := scoreModel(t)
 	eval := writeRows(t, "eval.jsonl", chatRows(5, 1))
 	data := writeRows(t, "data.jsonl", chatRows(12, 2))
-	torch := []string{"--backend", "torch", "--device", "cpu", "--dtype", "fp32", "--torch-impl", "plain", "--python", py}
+	torch := []string{"--backend", "torch", "--device", device, "--dtype", "fp32", "--torch-impl", impl, "--python", py}
 	common := []string{"--model", dir, "--eval", eval, "--quiet", "--threads", "1"}
 
 	t.Run("eval-only", func(t *testing.T) {

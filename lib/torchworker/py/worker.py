@@ -113,6 +113,9 @@ def run(job, ch, torch):
     if device.startswith("cuda"):
         torch.cuda.set_device(torch.device(device))
         torch.cuda.reset_peak_memory_stats()
+        if job["dtype"] == "fp32":  # fp32 means fp32: no TF32 matmuls (parity with the CPU)
+            torch.backends.cuda.matmul.allow_tf32 = False
+            torch.backends.cudnn.allow_tf32 = False
     try:
         if impl == "transformers":
             import hf
