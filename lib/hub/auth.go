@@ -65,3 +65,23 @@ func readTokenFile(path string) (string, error) {
 	}
 	return strings.TrimSpace(string(b)), nil
 }
+
+// String keeps the token out of anything that prints Options (%v, %+v).
+func (o Options) String() string {
+	tok := "none"
+	if o.Token != "" {
+		tok = "[set]"
+	}
+	return fmt.Sprintf("hub.Options{Endpoint:%q Token:%s TokenFile:%q RepoType:%q CacheDir:%q}", o.Endpoint, tok, o.TokenFile, o.RepoType, o.CacheDir)
+}
+
+// GoString does the same for %#v.
+func (o Options) GoString() string { return o.String() }
+
+// String keeps the token out of anything that prints a Client.
+func (c *Client) String() string {
+	return fmt.Sprintf("hub.Client{Endpoint:%q RepoType:%q Token:%v}", c.endpoint, c.repoType, c.token != "")
+}
+
+// GoString does the same for %#v.
+func (c *Client) GoString() string { return c.String() }

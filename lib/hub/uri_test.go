@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -208,5 +209,18 @@ func TestHFSchemeErrorsNameTheURI(t *testing.T) {
 	_, err := record.Open(context.Background(), uri, nil)
 	if err == nil || !strings.HasPrefix(err.Error(), uri+": ") || app.CodeOf(err) != app.Failure {
 		t.Fatalf("err %v (code %d): want it to start with the URI and exit 3", err, app.CodeOf(err))
+	}
+}
+
+func TestOptionsNeverPrintTheToken(t *testing.T) {
+	o := Options{Endpoint: "http://h", Token: "hf_secret_value"}
+	c, err := NewClient(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{fmt.Sprint(o), fmt.Sprintf("%+v", o), fmt.Sprintf("%#v", o), fmt.Sprintf("%v", &o), fmt.Sprint(c), fmt.Sprintf("%+v %#v", c, c)} {
+		if strings.Contains(s, "hf_secret_value") {
+			t.Fatalf("printed: %s", s)
+		}
 	}
 }
