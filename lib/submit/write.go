@@ -193,7 +193,7 @@ func (w *writer) submit(s *chain.Signed) (*chain.Result, error) {
 		if w.c.Context.Err() != nil {
 			return nil, w.c.Context.Err()
 		}
-		return nil, app.Failf("%v", err)
+		return nil, app.Failf("%w", err)
 	}
 	if res.Failure != nil {
 		return res, app.Failf("%s (block %s)", explain(res.Failure), chain.Hex(res.BlockHash[:]))
