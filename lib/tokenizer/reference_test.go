@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/flock-off/ff/lib/internal/testenv"
 )
@@ -225,4 +226,88 @@ func head(ids []int32) []int32 {
 		return ids[:40]
 	}
 	return ids
+}
+
+// TestPreTokenizerVariantsMatchReference swaps other pre-tokenizers into the
+// Qwen3 vocabulary and compares each with the reference: Llama 3's split
+// regex with ignore_merges, GPT-2's ByteLevel(use_regex), and a pattern Go's
+// regexp handles (the general fallback) after Digits.
+func TestPreTokenizerVariantsMatchReference(t *testing.T) {
+	src := filepath.Join(testenv.Shared(t), "tokenizers", "qwen3")
+	data, err := os.ReadFile(filepath.Join(src, "tokenizer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	split := func(re string) map[string]any {
+		return map[string]any{"type": "Split", "pattern": map[string]any{"Regex": re}, "behavior": "Isolated", "invert": false}
+	}
+	byteLevel := func(useRegex bool) map[string]any {
+		return map[string]any{"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": false, "use_regex": useRegex}
+	}
+	variants := map[string]func(m map[string]any){
+		"llama3": func(m map[string]any) {
+			m["normalizer"] = nil
+			m["pre_tokenizer"] = map[string]any{"type": "Sequence", "pretokenizers": []any{split(patternLlama), byteLevel(false)}}
+			m["model"].(map[string]any)["ignore_merges"] = true
+		},
+		"gpt2": func(m map[string]any) {
+			m["normalizer"] = nil
+			m["pre_tokenizer"] = byteLevel(true)
+		},
+		"fallback": func(m map[string]any) {
+			m["pre_tokenizer"] = map[string]any{"type": "Sequence", "pretokenizers": []any{
+				map[string]any{"type": "Digits", "individual_digits": false},
+				split(` ?[A-Za-z]+|[0-9]+`),
+				byteLevel(false),
+			}}
+		},
+	}
+	// Every fifth shared text keeps this test quick; the full set runs on Qwen3 itself.
+	var all []string
+	for i, s := range sharedTexts(t) {
+		if i%5 == 0 {
+			all = append(all, s)
+		}
+	}
+	all = append(all, edgeCases...)
+	for name, edit := range variants {
+		t.Run(name, func(t *testing.T) {
+			texts := all
+			if name == "fallback" {
+				// Digits follows Rust's char::is_numeric (any \p{N}); the JS
+				// port uses ASCII \d, so texts with other numerals differ there.
+				texts = nil
+				for _, s := range all {
+					if !hasNonASCIINumber(s) {
+						texts = append(texts, s)
+					}
+				}
+			}
+			var m map[string]any
+			if err := json.Unmarshal(data, &m); err != nil {
+				t.Fatal(err)
+			}
+			edit(m)
+			out, _ := json.Marshal(m)
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "tokenizer.json"), out, 0o644)
+			cfg, _ := os.ReadFile(filepath.Join(src, "tokenizer_config.json"))
+			os.WriteFile(filepath.Join(dir, "tokenizer_config.json"), cfg, 0o644)
+			tok, err := Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := jsEncode(t, filepath.Join(dir, "tokenizer.json"), filepath.Join(dir, "tokenizer_config.json"), texts)
+			compareWithReference(t, tok, texts, ref, true)
+		})
+	}
+}
+
+func hasNonASCIINumber(s string) bool {
+	for _, r := range s {
+		if r > 127 && unicode.IsNumber(r) {
+			return true
+		}
+	}
+	return false
 }
