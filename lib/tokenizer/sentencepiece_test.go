@@ -264,3 +264,45 @@ func TestSentencePieceMatchesReference(t *testing.T) {
 		})
 	}
 }
+
+// TestSentencePieceAddedTokensMatchReference: a normalized added token is
+// matched in its normalized spelling (with Llama 2's Prepend, "▁<extra>"),
+// and unnormalized ones with lstrip/rstrip swallow the spaces beside them.
+func TestSentencePieceAddedTokensMatchReference(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "sp-llama2", "tokenizer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	next := len(m["model"].(map[string]any)["vocab"].(map[string]any))
+	tok := func(id int, content string, lstrip, rstrip, normalized bool) map[string]any {
+		return map[string]any{"id": id, "content": content, "single_word": false, "lstrip": lstrip, "rstrip": rstrip, "normalized": normalized, "special": false}
+	}
+	m["added_tokens"] = append(m["added_tokens"].([]any),
+		tok(next, "<extra>", false, false, true),
+		tok(next+1, "<sp>", true, true, false))
+	out, _ := json.Marshal(m)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "tokenizer.json"), out, 0o644)
+	os.WriteFile(filepath.Join(dir, "tokenizer_config.json"), []byte(spConfig), 0o644)
+	tk, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{
+		"hello <extra> world",
+		"<extra>start",
+		"a<extra>b",
+		"the   <sp>   cat",
+		"<sp>",
+		"x <sp><extra> y",
+	}
+	if ids := tk.Encode("hello <extra> world"); !contains(ids, int32(next)) {
+		t.Errorf("normalized added token not matched: %v", ids)
+	}
+	ref := jsEncode(t, filepath.Join(dir, "tokenizer.json"), filepath.Join(dir, "tokenizer_config.json"), texts)
+	compareWithReference(t, tk, texts, ref, false)
+}

@@ -109,7 +109,11 @@ func FromJSON(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 		t.tokenIDs[a.Content] = a.ID
 		maxID = max(maxID, a.ID)
 		if a.Normalized && t.normalizer != nil {
-			normd = append(normd, a)
+			// Matched in normalized text, so matched in its normalized
+			// spelling (a Prepend normalizer gives "▁<tok>"), as HF does.
+			n := *a
+			n.Content = t.normalizer.normalize(a.Content)
+			normd = append(normd, &n)
 		} else {
 			raw = append(raw, a)
 		}
