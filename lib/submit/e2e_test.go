@@ -195,8 +195,8 @@ func TestOfflineThenBroadcast(t *testing.T) {
 	if code != 3 || !strings.Contains(stderr, "bad signature") {
 		t.Fatalf("tampered: exit %d: %s", code, stderr)
 	}
-	out, stderr, code := run(t, "", "broadcast", "--network", n.URL(), signed)
-	if code != 0 || !strings.Contains(out, `"SubtensorModule.set_weights"`) {
+	out, stderr, code := run(t, "", "broadcast", "--network", n.URL(), "--wait", "finalization", signed)
+	if code != 0 || !strings.Contains(out, `"SubtensorModule.set_weights"`) || !strings.Contains(out, `"finalized":true`) {
 		t.Fatalf("broadcast: exit %d: %s %s", code, out, stderr)
 	}
 	if a := n.Applied(); len(a) != 1 || a[0].Error != "" {
