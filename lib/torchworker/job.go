@@ -97,7 +97,8 @@ type Progress struct {
 // Result is what a finished worker reports.
 type Result struct {
 	EvalLoss       float64   `json:"eval_loss"`
-	EvalLosses     []float64 `json:"eval_losses"` // per eval row (mean over its label tokens); NaN-free, null for rows without labels
+	EvalLosses     []float64 `json:"eval_losses"` // per eval row, the mean over its label tokens (0 for the rows in Unlabeled)
+	Unlabeled      []int     `json:"-"`           // eval rows without label tokens, left out of EvalLoss
 	BaseEvalLoss   *float64  `json:"base_eval_loss,omitempty"`
 	BaseEvalLosses []float64 `json:"base_eval_losses,omitempty"`
 	TrainLoss      *float64  `json:"train_loss,omitempty"` // mean of the optimizer steps' losses

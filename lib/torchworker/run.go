@@ -72,6 +72,11 @@ func Run(ctx context.Context, job Job, onProgress func(Progress)) (Result, error
 	if err != nil {
 		return Result{}, err
 	}
+	for i, s := range job.Eval {
+		if labelCount(s.Labels) == 0 {
+			res.Unlabeled = append(res.Unlabeled, i)
+		}
+	}
 	if staging != "" {
 		if err := replaceDir(staging, job.AdapterOut); err != nil {
 			return Result{}, app.Exit(app.Failure, fmt.Errorf("torch backend: save adapter: %w", err))
@@ -90,6 +95,18 @@ func Probe(ctx context.Context, python string) (Capabilities, error) {
 		return nil, nil
 	}, func(Message) {}, "")
 	return caps, err
+}
+
+// labelCount is the number of positions that count in a row's loss: labels
+// after the first (position t predicts label t+1) that are not Ignore.
+func labelCount(labels []int32) int {
+	n := 0
+	for i := 1; i < len(labels); i++ {
+		if labels[i] != Ignore {
+			n++
+		}
+	}
+	return n
 }
 
 func (j *Job) python() string {

@@ -48,6 +48,9 @@ func TestRunResultAndProgress(t *testing.T) {
 			if len(res.EvalLosses) != 3 || res.EvalLosses[1] != 0 {
 				t.Errorf("eval losses %v (a null must decode as 0)", res.EvalLosses)
 			}
+			if len(res.Unlabeled) != 0 {
+				t.Errorf("unlabeled %v, want none", res.Unlabeled)
+			}
 			if got := res.TokensPerSecond(); got != 300 {
 				t.Errorf("tokens/s %v, want 300", got)
 			}
@@ -59,6 +62,24 @@ func TestRunResultAndProgress(t *testing.T) {
 				t.Errorf("device %q dtype %q, want cpu fp32", res.Device, res.Dtype)
 			}
 		})
+	}
+}
+
+func TestRunReportsUnlabeledRows(t *testing.T) {
+	job := fakeJob(t, "ok")
+	for i := range job.Eval[1].Labels {
+		job.Eval[1].Labels[i] = Ignore
+	}
+	job.Eval[2].Labels[0] = 5 // the first label predicts nothing: still unlabeled
+	for i := 1; i < len(job.Eval[2].Labels); i++ {
+		job.Eval[2].Labels[i] = Ignore
+	}
+	res, err := Run(context.Background(), job, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmtInts(res.Unlabeled) != "[1,2]" {
+		t.Errorf("unlabeled %v, want [1,2]", res.Unlabeled)
 	}
 }
 
