@@ -35,6 +35,11 @@ func TestCommitUploadsThenSigns(t *testing.T) {
 	if hs.Requests("/commit/") != 1 || len(n.Applied()) != 0 {
 		t.Fatalf("%d Hub commits, %d extrinsics", hs.Requests("/commit/"), len(n.Applied()))
 	}
+	// Without any node: upload, then sign offline.
+	out2, stderr, code := run(t, "", append(base, offlineArgs(t, "0")...)...)
+	if code != 0 || parseLines(t, out2)[0].Commitment != r.Commitment {
+		t.Fatalf("offline dry run: exit %d: %s %s", code, out2, stderr)
+	}
 	out, stderr, code = run(t, "", online(n, base...)...)
 	if code != 0 {
 		t.Fatalf("commit: exit %d: %s", code, stderr)
