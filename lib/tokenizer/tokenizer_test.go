@@ -179,3 +179,19 @@ func TestAPI(t *testing.T) {
 		t.Error("Load of an empty directory: want an error")
 	}
 }
+
+func TestSingleWordAddedToken(t *testing.T) {
+	tok, err := FromJSON(miniJSON(t, func(m map[string]any) {
+		m["added_tokens"] = append(m["added_tokens"].([]any), map[string]any{
+			"id": 300, "content": "cat", "single_word": true, "lstrip": false, "rstrip": false, "normalized": false, "special": false})
+	}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := tok.Encode("a cat sat"); !contains(ids, 300) {
+		t.Errorf("whole word: %v", ids)
+	}
+	if ids := tok.Encode("concatenate"); contains(ids, 300) {
+		t.Errorf("inside a word: %v", ids)
+	}
+}
