@@ -70,8 +70,9 @@ func newRowWorker(p Params) *rowWorker {
 		hasher: minhash.NewHasher(b.K(), p.Seed), sig: make([]uint32, b.K())}
 }
 
-// row computes one row's entry: exact hash, signature, band keys, fingerprints.
-func (w *rowWorker) row(rec *record.Record, file int32, keys []uint64) (Row, []uint32, []uint32) {
+// row computes one row's entry: exact hash, band keys (from the MinHash
+// signature) and fingerprints.
+func (w *rowWorker) row(rec *record.Record, file int32, keys []uint64) (Row, []uint32) {
 	r := Row{File: file, Line: rec.Source.Line, Keep: w.keep.value(rec)}
 	var found bool
 	w.text, found = w.spec.Append(w.text[:0], rec)
@@ -85,16 +86,18 @@ func (w *rowWorker) row(rec *record.Record, file int32, keys []uint64) (Row, []u
 	w.sh = minhash.Shingles(w.sh[:0], w.norm, w.p.NGram, chars)
 	if len(w.sh) == 0 {
 		r.Flags |= flagShort
-		clear(w.sig)
 		clear(keys)
-		return r, w.sig, nil
+		return r, nil
 	}
 	w.hasher.Signature(w.sig, w.sh)
 	for b := range keys {
 		keys[b] = w.bands.BandKey(w.sig, b)
 	}
-	w.fps = minhash.Fingerprints(w.fps[:0], w.sh)
-	return r, w.sig, w.fps
+	w.fps = w.fps[:0]
+	for _, s := range w.sh {
+		w.fps = append(w.fps, minhash.Fingerprint(s))
+	}
+	return r, w.fps
 }
 
 // build reads the inputs, computes every owned row's entry and writes the
@@ -178,8 +181,9 @@ func build(ctx context.Context, inputs []input, o buildOpts, out io.Writer, base
 		b.keys = make([]uint64, len(b.recs)*nb)
 		b.setOffs = make([]int, len(b.recs))
 		for i, rec := range b.recs {
-			r, sig, fps := w.row(rec, b.files[i], b.keys[i*nb:(i+1)*nb])
-			b.entries = appendEntry(b.entries, b.ids[i], &r, sig, fps)
+			keys := b.keys[i*nb : (i+1)*nb]
+			r, fps := w.row(rec, b.files[i], keys)
+			b.entries = appendEntry(b.entries, b.ids[i], &r, keys, fps)
 			b.setOffs[i] = len(b.entries) - 4*len(fps)
 			r.Set.N = int32(len(fps))
 			b.rows[i] = r

@@ -5,8 +5,6 @@ import (
 	"io"
 	"reflect"
 	"slices"
-
-	"github.com/flock-off/ff/lib/minhash"
 )
 
 // loadIndex reads the signature files of every shard of one run into an
@@ -52,12 +50,11 @@ func loadIndex(paths []string, band int) (*Index, error) {
 	}
 	ix := &Index{Params: h0.Params, Files: h0.Inputs, Datasets: h0.Datasets}
 	nb := h0.Bands
-	bands := minhash.Bands{Bands: h0.Bands, Rows: h0.Rows}
 	var have []bool
 	for si, r := range readers {
 		ix.stores = append(ix.stores, r.f)
 		for {
-			id, row, sig, err := r.next()
+			id, row, keys, err := r.next()
 			if err == io.EOF {
 				break
 			}
@@ -87,7 +84,7 @@ func loadIndex(paths []string, band int) (*Index, error) {
 			if row.Flags&(flagShort|flagNoText) == 0 {
 				for b := 0; b < nb; b++ {
 					if band == -1 || band == b {
-						ix.Keys[int(id)*nb+b] = bands.BandKey(sig, b)
+						ix.Keys[int(id)*nb+b] = keys[b]
 					}
 				}
 			}

@@ -16,8 +16,12 @@ import (
 // per row of the shard, then an end entry holding the count.
 //
 //	entry: id u64 | file u32 | line u64 | exact 2×u64 | len u32 | keep f64 |
-//	       flags u8 | n u32 | signature K×u32 | fingerprints n×u32   (little endian)
-const sigMagic = "ff-dedup signatures v1\n"
+//	       flags u8 | n u32 | band keys B×u64 | fingerprints n×u32   (little endian)
+//
+// The band keys stand for the signature (every later stage needs only
+// them); the fingerprints are the top halves of the shingle hashes in text
+// order, made a set only when a pair is verified.
+const sigMagic = "ff-dedup signatures v2\n"
 
 const entryFixed = 8 + 4 + 8 + 16 + 4 + 8 + 1 + 4
 
@@ -42,8 +46,8 @@ func writeSigHeader(w io.Writer, h sigHeader) (int64, error) {
 	return int64(n), err
 }
 
-// appendEntry encodes one row; fps are its sorted fingerprints.
-func appendEntry(dst []byte, id uint64, r *Row, sig []uint32, fps []uint32) []byte {
+// appendEntry encodes one row with its band keys and fingerprints.
+func appendEntry(dst []byte, id uint64, r *Row, keys []uint64, fps []uint32) []byte {
 	le := binary.LittleEndian
 	dst = le.AppendUint64(dst, id)
 	dst = le.AppendUint32(dst, uint32(r.File))
@@ -54,8 +58,8 @@ func appendEntry(dst []byte, id uint64, r *Row, sig []uint32, fps []uint32) []by
 	dst = le.AppendUint64(dst, math.Float64bits(r.Keep))
 	dst = append(dst, r.Flags)
 	dst = le.AppendUint32(dst, uint32(len(fps)))
-	for _, v := range sig {
-		dst = le.AppendUint32(dst, v)
+	for _, v := range keys {
+		dst = le.AppendUint64(dst, v)
 	}
 	for _, v := range fps {
 		dst = le.AppendUint32(dst, v)
@@ -75,9 +79,9 @@ type sigReader struct {
 	br     *bufio.Reader
 	off    int64
 	head   sigHeader
-	k      int
+	nb     int
 	count  uint64
-	sig    []uint32
+	keys   []uint64
 	fixed  [entryFixed]byte
 	closed bool
 }
@@ -107,16 +111,16 @@ func openSig(name string) (*sigReader, error) {
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	s.k = s.head.Bands * s.head.Rows
-	s.sig = make([]uint32, s.k)
+	s.nb = s.head.Bands
+	s.keys = make([]uint64, s.nb)
 	return s, nil
 }
 
 // next reads one entry: its id and row (Set.Off is the fingerprints'
-// offset in this file) and its signature (valid until the next call). The
+// offset in this file) and its band keys (valid until the next call). The
 // fingerprints are skipped. io.EOF comes after the end entry; a file cut
 // short is an error.
-func (s *sigReader) next() (uint64, Row, []uint32, error) {
+func (s *sigReader) next() (uint64, Row, []uint64, error) {
 	le := binary.LittleEndian
 	if _, err := io.ReadFull(s.br, s.fixed[:8]); err != nil {
 		return 0, Row{}, nil, s.truncated(err)
@@ -144,23 +148,23 @@ func (s *sigReader) next() (uint64, Row, []uint32, error) {
 		Flags: b[40],
 	}
 	n := le.Uint32(b[41:])
-	sigBytes := make([]byte, 4*s.k)
-	if _, err := io.ReadFull(s.br, sigBytes); err != nil {
-		return 0, Row{}, nil, s.truncated(err)
+	var kb [8]byte
+	for i := range s.keys {
+		if _, err := io.ReadFull(s.br, kb[:]); err != nil {
+			return 0, Row{}, nil, s.truncated(err)
+		}
+		s.keys[i] = le.Uint64(kb[:])
 	}
-	for i := range s.sig {
-		s.sig[i] = le.Uint32(sigBytes[4*i:])
-	}
-	r.Set = setRef{N: int32(n), Off: s.off + entryFixed + int64(4*s.k)}
+	r.Set = setRef{N: int32(n), Off: s.off + entryFixed + int64(8*s.nb)}
 	if _, err := s.br.Discard(int(4 * n)); err != nil {
 		return 0, Row{}, nil, s.truncated(err)
 	}
 	if int(r.File) >= len(s.head.Inputs) {
 		return 0, Row{}, nil, fmt.Errorf("%s: entry %d names input %d of %d", s.name, id, r.File, len(s.head.Inputs))
 	}
-	s.off += entryFixed + int64(4*s.k) + int64(4*n)
+	s.off += entryFixed + int64(8*s.nb) + int64(4*n)
 	s.count++
-	return id, r, s.sig, nil
+	return id, r, s.keys, nil
 }
 
 func (s *sigReader) truncated(err error) error {

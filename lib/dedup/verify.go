@@ -30,6 +30,7 @@ func (v *verifier) set(i int32) ([]uint32, error) {
 	if err != nil {
 		return nil, err
 	}
+	s = minhash.SetOf(s)
 	v.cache[i] = s
 	return s, nil
 }

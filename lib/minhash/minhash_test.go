@@ -106,3 +106,45 @@ func BenchmarkSignature(b *testing.B) {
 		h.Signature(sig, sh)
 	}
 }
+
+// The estimator's spread must match independent hash functions: the mean
+// squared error of the agreement rate is about J(1-J)/K.
+func TestSignatureVariance(t *testing.T) {
+	h := NewHasher(Default.K(), 3)
+	rng := rand.New(rand.NewPCG(5, 6))
+	sa, sb := make([]uint32, h.K()), make([]uint32, h.K())
+	for _, want := range []float64{0.5, 0.8} {
+		var sq float64
+		const trials = 400
+		for trial := 0; trial < trials; trial++ {
+			shared := int(math.Round(400 * want / (1 + want)))
+			var a, b []uint64
+			for i := 0; i < 200; i++ {
+				x := rng.Uint64()
+				a = append(a, x)
+				if i < shared {
+					b = append(b, x)
+				} else {
+					b = append(b, rng.Uint64())
+				}
+			}
+			j := Jaccard(Set(a), Set(b))
+			h.Signature(sa, a)
+			h.Signature(sb, b)
+			agree := 0
+			for i := range sa {
+				if sa[i] == sb[i] {
+					agree++
+				}
+			}
+			d := float64(agree)/float64(len(sa)) - j
+			sq += d * d
+		}
+		ideal := want * (1 - want) / float64(h.K())
+		if got := sq / trials; got > 1.3*ideal {
+			t.Errorf("J=%.1f: mean squared error %.5f, independent functions give %.5f", want, got, ideal)
+		} else {
+			t.Logf("J=%.1f: mean squared error %.5f (independent functions: %.5f)", want, got, ideal)
+		}
+	}
+}

@@ -27,37 +27,39 @@ func Normalize(dst []byte, text string) (out []byte, noSpaces bool) {
 		unspaced     int
 	)
 	start := len(dst)
-	emit := func(b byte) {
-		if pendingSpace {
-			if len(dst) > start {
-				dst = append(dst, ' ')
-			}
-			pendingSpace = false
-		}
-		dst = append(dst, b)
-	}
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
 			i++
-			switch cls := asciiClass[c]; cls {
-			case clsSpace:
+			cls := asciiClass[c]
+			switch {
+			case cls == clsSpace:
 				pendingSpace, inDigits = true, false
-			case clsDrop:
-			case clsDigit:
-				if !inDigits {
-					emit('0')
-					inDigits = true
+				continue
+			case cls == clsDrop:
+				continue
+			case cls == clsDigit:
+				if inDigits {
+					continue
 				}
+				cls, inDigits = '0', true
 			default: // a letter, already lowercased in the table
-				emit(cls)
 				inDigits = false
 				letters++
 			}
+			if pendingSpace {
+				if len(dst) > start {
+					dst = append(dst, ' ')
+				}
+				pendingSpace = false
+			}
+			dst = append(dst, cls)
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
+		var buf [4 * utf8.UTFMax]byte
+		var out []byte
 		switch {
 		case r == utf8.RuneError && size == 1:
 			// invalid byte: dropped like a symbol
@@ -65,7 +67,7 @@ func Normalize(dst []byte, text string) (out []byte, noSpaces bool) {
 			pendingSpace, inDigits = true, false
 		case unicode.IsDigit(r):
 			if !inDigits {
-				emit('0')
+				out = append(buf[:0], '0')
 				inDigits = true
 			}
 		case unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.IsControl(r) ||
@@ -77,12 +79,16 @@ func Normalize(dst []byte, text string) (out []byte, noSpaces bool) {
 				unspaced++
 			}
 			inDigits = false
-			var buf [4 * utf8.UTFMax]byte
-			folded := fold(buf[:0], r)
-			if len(folded) > 0 {
-				emit(folded[0])
-				dst = append(dst, folded[1:]...)
+			out = fold(buf[:0], r)
+		}
+		if len(out) > 0 {
+			if pendingSpace {
+				if len(dst) > start {
+					dst = append(dst, ' ')
+				}
+				pendingSpace = false
 			}
+			dst = append(dst, out...)
 		}
 	}
 	return dst, unspaced*2 > letters

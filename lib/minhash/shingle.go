@@ -17,23 +17,19 @@ func Shingles(dst []uint64, normalized []byte, n int, chars bool) []uint64 {
 	if n < 1 {
 		n = 1
 	}
-	// A ring of the last n unit hashes; each shingle hash mixes them in order.
-	var ringBuf [16]uint64
-	ring := ringBuf[:]
-	if n > len(ring) {
-		ring = make([]uint64, n)
+	// The last n unit hashes, oldest first; each shingle hash mixes them in order.
+	var winBuf [16]uint64
+	win := winBuf[:n:n]
+	if n > len(winBuf) {
+		win = make([]uint64, n)
 	}
 	units := 0
 	push := func(u uint64) {
-		ring[units%n] = u
+		copy(win, win[1:])
+		win[n-1] = u
 		units++
 		if units >= n {
-			h := uint64(n)
-			for k := units - n; k < units; k++ {
-				h = bits.RotateLeft64(h, 27) ^ ring[k%n]
-				h *= 0x9e3779b97f4a7c15
-			}
-			dst = append(dst, fmix64(h))
+			dst = append(dst, mixWindow(win))
 		}
 	}
 	if chars {
@@ -56,6 +52,16 @@ func Shingles(dst []uint64, normalized []byte, n int, chars bool) []uint64 {
 		}
 	}
 	return dst
+}
+
+// mixWindow hashes n unit hashes in order into one shingle hash.
+func mixWindow(win []uint64) uint64 {
+	h := uint64(len(win))
+	for _, u := range win {
+		h = bits.RotateLeft64(h, 27) ^ u
+		h *= 0x9e3779b97f4a7c15
+	}
+	return fmix64(h)
 }
 
 // fmix64 is MurmurHash3's finalizer: every input bit reaches every output bit.

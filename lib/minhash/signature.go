@@ -1,18 +1,23 @@
 package minhash
 
-// Hasher computes MinHash signatures with k hash functions of the
-// multiply-shift family h_i(x) = (a_i·x + b_i) >> 32 over the 64-bit shingle
-// hashes (a_i odd). The shingle hashes are already well mixed, so one
-// multiply-add per function suffices; the seed makes the family reproducible.
+// Hasher computes MinHash signatures with k hash functions over the 64-bit
+// shingle hashes. One multiply-add p = a·x + b (a odd) gives two of them:
+// the high 32 bits of p (multiply-shift hashing) and the low 32 bits (an
+// affine permutation of x's low half), so k functions cost k/2
+// multiplications. The two halves of one product go to different bands.
+// The shingle hashes are already well mixed, and the seed makes the family
+// reproducible.
 type Hasher struct {
-	a, b []uint64
+	k    int
+	a, b []uint64 // k/2 (rounded up) multiply-adds
 }
 
 // NewHasher draws k hash functions from seed.
 func NewHasher(k int, seed uint64) *Hasher {
-	h := &Hasher{a: make([]uint64, k), b: make([]uint64, k)}
+	m := (k + 1) / 2
+	h := &Hasher{k: k, a: make([]uint64, m), b: make([]uint64, m)}
 	s := seed
-	for i := 0; i < k; i++ {
+	for i := 0; i < m; i++ {
 		h.a[i] = splitmix64(&s) | 1
 		h.b[i] = splitmix64(&s)
 	}
@@ -20,39 +25,50 @@ func NewHasher(k int, seed uint64) *Hasher {
 }
 
 // K is the number of hash functions (the signature length).
-func (h *Hasher) K() int { return len(h.a) }
+func (h *Hasher) K() int { return h.k }
 
-// Signature writes the MinHash signature of shingles into sig (len K()).
-// Every value is the minimum of one hash function over the shingles; with no
+// Signature writes the MinHash signature of shingles into sig (len K()):
+// value i < m is the minimum over the shingles of the high half of
+// product i, value m+i the minimum of its low half (m = ⌈K/2⌉). With no
 // shingles every value is the maximum.
 func (h *Hasher) Signature(sig []uint32, shingles []uint64) {
-	k := len(h.a)
-	sig = sig[:k]
-	for i := range sig {
-		sig[i] = ^uint32(0)
+	m := len(h.a)
+	var buf [256]uint32
+	lo := buf[:0]
+	if m > len(buf) {
+		lo = make([]uint32, 0, m)
 	}
-	a, b := h.a[:k], h.b[:k]
-	// Eight shingles per pass over the hash functions: a_i, b_i and sig_i are
-	// loaded once for eight multiply-adds, which keeps the multiplier busy.
+	lo = lo[:m]
+	hi := sig[:m]
+	for i := range hi {
+		hi[i], lo[i] = ^uint32(0), ^uint32(0)
+	}
+	a, b := h.a[:m], h.b[:m]
+	// Eight shingles per pass over the functions: a_i, b_i and the two
+	// minima are loaded once for eight multiply-adds.
 	n := len(shingles)
 	j := 0
 	for ; j+8 <= n; j += 8 {
 		x := (*[8]uint64)(shingles[j : j+8])
-		for i := range sig {
+		for i := range hi {
 			ai, bi := a[i], b[i]
-			m := min(uint32((ai*x[0]+bi)>>32), uint32((ai*x[1]+bi)>>32),
-				uint32((ai*x[2]+bi)>>32), uint32((ai*x[3]+bi)>>32))
-			m = min(m, uint32((ai*x[4]+bi)>>32), uint32((ai*x[5]+bi)>>32),
-				uint32((ai*x[6]+bi)>>32), uint32((ai*x[7]+bi)>>32))
-			sig[i] = min(sig[i], m)
+			p0, p1, p2, p3 := ai*x[0]+bi, ai*x[1]+bi, ai*x[2]+bi, ai*x[3]+bi
+			p4, p5, p6, p7 := ai*x[4]+bi, ai*x[5]+bi, ai*x[6]+bi, ai*x[7]+bi
+			hi[i] = min(hi[i], uint32(p0>>32), uint32(p1>>32), uint32(p2>>32), uint32(p3>>32),
+				uint32(p4>>32), uint32(p5>>32), uint32(p6>>32), uint32(p7>>32))
+			lo[i] = min(lo[i], uint32(p0), uint32(p1), uint32(p2), uint32(p3),
+				uint32(p4), uint32(p5), uint32(p6), uint32(p7))
 		}
 	}
 	for ; j < n; j++ {
 		x := shingles[j]
-		for i := range sig {
-			sig[i] = min(sig[i], uint32((a[i]*x+b[i])>>32))
+		for i := range hi {
+			p := a[i]*x + b[i]
+			hi[i] = min(hi[i], uint32(p>>32))
+			lo[i] = min(lo[i], uint32(p))
 		}
 	}
+	copy(sig[m:h.k], lo)
 }
 
 func splitmix64(s *uint64) uint64 {
