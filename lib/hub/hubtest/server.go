@@ -65,6 +65,7 @@ type Fault struct {
 	Stall      time.Duration // with Truncate: hold the connection open this long after the cut
 
 	hits int
+	srv  *Server
 }
 
 // New starts a Hub and a storage host that stop when the test ends.
@@ -106,6 +107,7 @@ func (s *Server) Inject(f Fault) *Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fp := &f
+	fp.srv = s
 	s.faults = append(s.faults, fp)
 	return fp
 }
@@ -118,7 +120,11 @@ func (s *Server) ClearFaults() {
 }
 
 // Hits is how many requests this fault has answered.
-func (f *Fault) Hits() int { return f.hits }
+func (f *Fault) Hits() int {
+	f.srv.mu.Lock()
+	defer f.srv.mu.Unlock()
+	return f.hits
+}
 
 // Requests counts requests whose "METHOD /path" contains substr.
 func (s *Server) Requests(substr string) int {
