@@ -13,6 +13,8 @@ import torch.nn.functional as F
 
 import stio
 
+# scaled_dot_product_attention (torch >= 2.0); FF_TORCH_SDPA=0 turns it off.
+SDPA = getattr(F, "scaled_dot_product_attention", None) if os.environ.get("FF_TORCH_SDPA", "1") != "0" else None
 ARCHS = {"Qwen2ForCausalLM": "qwen2", "LlamaForCausalLM": "llama"}
 LINEARS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
@@ -238,7 +240,7 @@ class Model:
         freqs = torch.outer(pos, self.inv_freq)  # [T, hd/2]
         emb = torch.cat((freqs, freqs), dim=-1)  # [T, hd]
         cos, sin = emb.cos().to(self.dtype), emb.sin().to(self.dtype)
-        mask = torch.full((T, T), float("-inf"), device=self.device).triu(1)  # causal
+        mask = None if SDPA is not None else torch.full((T, T), float("-inf"), device=self.device).triu(1)  # causal
         tr = self.training
         h = self.embed[ids]  # [T, H]
         for blk in self.blocks:
@@ -251,9 +253,13 @@ class Model:
             if nkv != nh:
                 k = k.repeat_interleave(nh // nkv, dim=0)  # [nh, T, hd]
                 v = v.repeat_interleave(nh // nkv, dim=0)
-            att = torch.matmul(q, k.transpose(1, 2)) / math.sqrt(hd) + mask  # [nh, T, T]
-            att = torch.softmax(att.float(), dim=-1).to(q.dtype)  # softmax in float32
-            o = torch.matmul(att, v).transpose(0, 1).reshape(T, nh * hd)  # [T, nh*hd]
+            if SDPA is not None:  # torch >= 2: fused kernels, no [nh, T, T] kept for backward
+                o = SDPA(q[None], k[None], v[None], is_causal=True)[0]
+            else:
+                att = torch.matmul(q, k.transpose(1, 2)) / math.sqrt(hd) + mask  # [nh, T, T]
+                att = torch.softmax(att.float(), dim=-1).to(q.dtype)  # softmax in float32
+                o = torch.matmul(att, v)  # [nh, T, hd]
+            o = o.transpose(0, 1).reshape(T, nh * hd)  # [T, nh*hd]
             h = h + blk["o_proj"](o, tr)
             x = rms_norm(h, blk["ln2"], cfg.eps)
             h = h + blk["down_proj"](F.silu(blk["gate_proj"](x, tr)) * blk["up_proj"](x, tr), tr)
