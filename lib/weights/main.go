@@ -9,12 +9,14 @@ import (
 	"os"
 
 	"github.com/flock-off/ff/lib/app"
+	"github.com/flock-off/ff/lib/hub"
 	"github.com/flock-off/ff/lib/record"
 	"github.com/urfave/cli/v2"
 )
 
 // Main runs ff-weights with args (without the program name) and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	hub.RegisterInputs(hub.Options{Stderr: stderr})
 	flags := []cli.Flag{
 		&cli.StringFlag{Name: "competition", Required: true, Usage: "competition `FILE` (JSON: id, bench, minb, maxb, bheight, pow, rows, policy knobs)"},
 		&cli.StringFlag{Name: "metagraph", Usage: "metagraph `FILE` (ff-submit metagraph JSONL): the current uid → hotkey map; default: the uids of the input"},
