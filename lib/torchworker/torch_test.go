@@ -282,3 +282,58 @@ func TestTorchWorkerExitsWithParent(t *testing.T) {
 		t.Fatal("the worker kept running after its stdin closed")
 	}
 }
+
+// oomWrapper is an interpreter for Job.Python: it runs the real worker with
+// the plain model's loss patched to fail like CUDA does on rows longer than
+// FF_OOM_LEN tokens, so the worker's own out-of-memory path is exercised.
+const oomWrapper = `import os, runpy, sys
+args = [a for a in sys.argv[1:] if a not in ("-u", "-B")]
+sys.path.insert(0, os.path.dirname(os.path.abspath(args[0])))
+import plain
+limit = int(os.environ["FF_OOM_LEN"])
+real = plain.Model.loss_sum
+def loss_sum(self, ids, labels):
+    if ids.shape[0] > limit:
+        raise RuntimeError("CUDA out of memory. Tried to allocate 20.00 GiB (GPU 0; 23.65 GiB total capacity)")
+    return real(self, ids, labels)
+plain.Model.loss_sum = loss_sum
+sys.argv = args
+runpy.run_path(args[0], run_name="__main__")
+`
+
+func TestTorchOutOfMemory(t *testing.T) {
+	py := testenv.TorchPython(t)
+	dir := t.TempDir()
+	wrap := filepath.Join(dir, "oomwrap.py")
+	os.WriteFile(wrap, []byte(oomWrapper), 0o644)
+	sh := filepath.Join(dir, "python")
+	os.WriteFile(sh, []byte("#!/bin/sh\nexec "+py+" "+wrap+" \"$@\"\n"), 0o755)
+	writeTinyModel(t, dir, smallQwen, 1)
+	rows := tinySequences(6, 300, 1)
+	long := Sequence{IDs: make([]int32, 40), Labels: make([]int32, 40)}
+	rows = append(rows[:4], long, rows[4], rows[5])
+	t.Setenv("FF_OOM_LEN", "35")
+	for _, c := range []struct {
+		name string
+		job  Job
+		want string
+	}{
+		{"train", Job{Train: rows, Eval: tinySequences(2, 300, 2), Recipe: DefaultRecipe()}, "train, row 4 of batch size 1 at length 40 tokens"},
+		{"eval", Job{Eval: rows, EvalOnly: true}, "eval, row 4 of batch size 1 at length 40 tokens"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			job := c.job
+			job.ModelDir, job.Device, job.Python = dir, "cpu", sh
+			job.AdapterOut = filepath.Join(dir, "out-"+c.name)
+			_, err := Run(context.Background(), job, nil)
+			var oom *OOMError
+			if !errors.As(err, &oom) || app.CodeOf(err) != app.Failure || !strings.Contains(err.Error(), c.want) ||
+				!strings.Contains(err.Error(), "Tried to allocate 20.00 GiB") {
+				t.Fatalf("err %v, want an OOMError naming %q", err, c.want)
+			}
+			if _, err := os.Stat(job.AdapterOut); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("adapter left behind: %v", err)
+			}
+		})
+	}
+}
