@@ -1,0 +1,49 @@
+package record
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// FuzzEachElement: the non-validating walkers agree with encoding/json on
+// valid input and never panic on any input.
+func FuzzEachElement(f *testing.F) {
+	for _, s := range []string{`[1,"a\"b",{"c":[2]},null]`, `{"a":1,"b":"\\"}`, `["\\\\\""]`, `[`, `{"a"`, `"x`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var elems []string
+		errArr := EachElement(raw, func(el []byte) error { elems = append(elems, string(el)); return nil })
+		var keys []string
+		errObj := EachField(raw, func(k, v []byte) error { keys = append(keys, string(k)); return nil })
+		if Valid(raw) != nil {
+			return
+		}
+		var arr []json.RawMessage
+		if json.Unmarshal(raw, &arr) == nil {
+			if errArr != nil || len(arr) != len(elems) {
+				t.Fatalf("array %s: %d elements, walker %d (%v)", raw, len(arr), len(elems), errArr)
+			}
+		}
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) == nil && errObj != nil {
+			t.Fatalf("object %s: walker error %v", raw, errObj)
+		}
+	})
+}
+
+func TestAppendUnquoted(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{`"plain"`, "plain"},
+		{`"a\nb\"c\\d\u00e9\ud83d\ude00"`, "a\nb\"c\\dé😀"},
+		{`"\ud800x"`, "\ufffdx"},
+	} {
+		got, err := AppendUnquoted([]byte("pre:"), []byte(tc.raw))
+		if err != nil || string(got) != "pre:"+tc.want {
+			t.Errorf("%s: got %q, %v", tc.raw, got, err)
+		}
+	}
+	if _, err := AppendUnquoted(nil, []byte(`12`)); err == nil {
+		t.Error("a number unquoted without error")
+	}
+}
