@@ -64,7 +64,7 @@ func TestWalletHotkeySigns(t *testing.T) {
 	os.MkdirAll(filepath.Dir(path), 0o700)
 	os.WriteFile(path, b, 0o644)
 	out, stderr, code := run(t, `{"uid":1,"weight_u16":7}`, "weights", "--netuid", "3", "--network", n.URL(),
-		"--wallet.path", dir, "--wallet.name", "validator", "--wallet.hotkey", "hk")
+		"--wallet.path", dir, "--wallet.name", "validator", "--wallet.hotkey", "hk", "--state", filepath.Join(dir, "state.json"))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -74,7 +74,7 @@ func TestWalletHotkeySigns(t *testing.T) {
 	if strings.Contains(stderr+out, wf.SecretSeed[2:]) || strings.Contains(stderr+out, "bottom drive") {
 		t.Fatal("the secret was printed")
 	}
-	if a := n.Applied(); len(a) != 1 || a[0].Signer != miner.Address() {
+	if a := n.Applied(); len(a) != 1 || a[0].Signer != miner.Address() || a[0].Call.FullName() != "SubtensorModule.set_weights" {
 		t.Fatalf("applied %+v", a)
 	}
 }

@@ -12,7 +12,7 @@ import (
 func TestScripts(t *testing.T) {
 	md := bundledMetadata(t)
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir: scriptDir,
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("METADATA", md)
 			e.Setenv("FF_TEST_MNEMONIC", devPhrase)

@@ -60,10 +60,26 @@ func parseLines(t testing.TB, out string) []dryRun {
 	return rs
 }
 
+// TestMain runs the tests in a scratch directory, so a default output such
+// as --state ff-submit-state.json never lands in the source tree.
 func TestMain(m *testing.M) {
 	os.Setenv("FF_TEST_MNEMONIC", devPhrase)
+	src, _ := os.Getwd()
+	scriptDir = filepath.Join(src, "testdata", "script")
+	// Not when this binary runs as a script's ff-submit command: that one
+	// works in the script's directory.
+	if _, isCommand := testscriptCommands[filepath.Base(os.Args[0])]; !isCommand {
+		if tmp, err := os.MkdirTemp("", "ff-submit-test-"); err == nil {
+			os.Chdir(tmp)
+			code := testscript.RunMain(m, testscriptCommands)
+			os.RemoveAll(tmp)
+			os.Exit(code)
+		}
+	}
 	os.Exit(testscript.RunMain(m, testscriptCommands))
 }
+
+var scriptDir string
 
 func TestUsageErrors(t *testing.T) {
 	for _, c := range []struct {

@@ -89,11 +89,23 @@ func (n *Node) Applied() []Applied {
 	return append([]Applied(nil), n.applied...)
 }
 
-// Set writes pallet.entry at keys to value (encoded by the entry's type).
+// Set writes pallet.entry at keys to value (encoded by the entry's type),
+// visible at once, also in reads at the current head.
 func (n *Node) Set(pallet, entry string, value any, keys ...any) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.set(pallet, entry, value, keys...)
+	n.syncHead()
+}
+
+// syncHead makes the head block's state the current one (test setup
+// happens "in" the head block).
+func (n *Node) syncHead() {
+	h := n.head()
+	h.storage = make(map[string][]byte, len(n.state))
+	for k, v := range n.state {
+		h.storage[k] = v
+	}
 }
 
 func (n *Node) set(pallet, entry string, value any, keys ...any) {
@@ -167,6 +179,7 @@ func (n *Node) Register(netuid, uid uint16, hotkey, coldkey [32]byte) {
 		}
 		n.set("SubtensorModule", entry, list, netuid)
 	}
+	n.syncHead()
 }
 
 // AdvanceBlocks produces empty blocks.
