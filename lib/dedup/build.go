@@ -36,7 +36,12 @@ type buildStats struct {
 	Bytes                          int64
 }
 
-const batchRows = 256
+// A batch ends at batchRows rows or batchBytes of input, whichever comes
+// first, so memory in flight does not grow with the length of the rows.
+const (
+	batchRows  = 256
+	batchBytes = 512 << 10
+)
 
 type batch struct {
 	recs  []*record.Record
@@ -126,7 +131,8 @@ func build(ctx context.Context, inputs []input, o buildOpts, out io.Writer, base
 	}()
 	next := func() (*batch, bool, error) {
 		b := &batch{}
-		for len(b.recs) < batchRows {
+		bytes := 0
+		for len(b.recs) < batchRows && bytes < batchBytes {
 			if err := ctx.Err(); err != nil {
 				return nil, false, err
 			}
@@ -168,6 +174,7 @@ func build(ctx context.Context, inputs []input, o buildOpts, out io.Writer, base
 			}
 			st.Rows++
 			st.Bytes += int64(len(rec.Raw)) + 1
+			bytes += len(rec.Raw) + 1
 			b.recs = append(b.recs, rec)
 			b.ids = append(b.ids, id)
 			b.files = append(b.files, int32(fileIdx))

@@ -9,11 +9,14 @@ import (
 type verifier struct {
 	ix     *Index
 	cache  map[int32][]uint32
+	cached int // fingerprints held by cache
 	failed map[[2]int32]struct{}
 	calls  int64
 }
 
-const verifierCache = 8192
+// verifierCache bounds the cache by fingerprints, not rows, so long texts
+// do not make it bigger (4 MB).
+const verifierCache = 1 << 20
 
 func newVerifier(ix *Index) *verifier {
 	return &verifier{ix: ix, cache: map[int32][]uint32{}, failed: map[[2]int32]struct{}{}}
@@ -23,15 +26,17 @@ func (v *verifier) set(i int32) ([]uint32, error) {
 	if s, ok := v.cache[i]; ok {
 		return s, nil
 	}
-	if len(v.cache) >= verifierCache {
-		clear(v.cache)
-	}
 	s, err := v.ix.Fingerprints(int(i), nil)
 	if err != nil {
 		return nil, err
 	}
 	s = minhash.SetOf(s)
+	if v.cached+len(s) > verifierCache {
+		clear(v.cache)
+		v.cached = 0
+	}
 	v.cache[i] = s
+	v.cached += len(s)
 	return s, nil
 }
 
