@@ -156,7 +156,7 @@ func sequences(n, T, vocab int, seed uint64) []torchworker.Sequence {
 func runHF(ctx context.Context, python, work, dir string, job torchworker.Job) float64 {
 	script := filepath.Join(work, "peer.py")
 	check(os.WriteFile(script, peerScript, 0o644))
-	in := map[string]any{"model_dir": dir, "train": job.Train, "order": job.Order, "recipe": job.Recipe,
+	in := map[string]any{"model_dir": dir, "out_dir": filepath.Join(work, "peer-out"), "train": job.Train, "order": job.Order, "recipe": job.Recipe,
 		"device": job.Device, "dtype": job.Dtype, "quant": job.Quant, "optim": job.Optim}
 	b, err := json.Marshal(in)
 	check(err)

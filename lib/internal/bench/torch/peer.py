@@ -33,7 +33,7 @@ def main():
     model = get_peft_model(model, LoraConfig(r=rc["lora_r"], lora_alpha=rc["lora_alpha"], lora_dropout=rc["lora_dropout"],
                                              target_modules="all-linear", task_type="CAUSAL_LM"))
     rows = [{"input_ids": s["ids"], "labels": s["labels"], "attention_mask": [1] * len(s["ids"])} for s in job["train"]]
-    args = TrainingArguments(output_dir="peer-out", per_device_train_batch_size=1,
+    args = TrainingArguments(output_dir=job["out_dir"], per_device_train_batch_size=1,
                              gradient_accumulation_steps=rc["grad_accum"], num_train_epochs=rc["epochs"],
                              learning_rate=rc["lr"], warmup_steps=rc["warmup_steps"], max_grad_norm=rc["clip"],
                              weight_decay=0.0, lr_scheduler_type="linear", optim="adamw_torch" if job.get("optim") in (None, "", "adamw") else job["optim"],
