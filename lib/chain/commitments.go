@@ -114,6 +114,38 @@ func (c *Client) CommitmentOf(ctx context.Context, at *[32]byte, netuid uint16, 
 	return registration(v)
 }
 
+// CommitmentsOf reads the commitments of many hotkeys at one block in
+// batches (nil entries where a hotkey has none).
+func (c *Client) CommitmentsOf(ctx context.Context, at *[32]byte, netuid uint16, hotkeys [][32]byte) ([]*OnChainCommitment, error) {
+	ks := make([][]byte, len(hotkeys))
+	for i, h := range hotkeys {
+		k, err := StorageKey(c.Meta, "Commitments", "CommitmentOf", netuid, h[:])
+		if err != nil {
+			return nil, err
+		}
+		ks[i] = k
+	}
+	vals, err := c.RawStorageMany(ctx, ks, at)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*OnChainCommitment, len(hotkeys))
+	for i, k := range ks {
+		raw, ok := vals[strings.ToLower(Hex(k))]
+		if !ok {
+			continue
+		}
+		v, _, err := DecodeStorage(c.Meta, "Commitments", "CommitmentOf", raw, true)
+		if err != nil {
+			return nil, err
+		}
+		if out[i], err = registration(v); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func registration(v any) (*OnChainCommitment, error) {
 	reg, ok := v.(metadata.Object)
 	if !ok {

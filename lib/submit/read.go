@@ -89,13 +89,18 @@ func runCommitments(c *cli.Context) error {
 	if err != nil {
 		return app.Failf("metagraph of subnet %d: %v", nu, err)
 	}
+	hotkeys := make([][32]byte, len(ns))
+	for i, n := range ns {
+		hotkeys[i] = n.HotkeyID()
+	}
+	cms, err := cl.CommitmentsOf(c.Context, &head, nu, hotkeys)
+	if err != nil {
+		return app.Failf("commitments of subnet %d: %v", nu, err)
+	}
 	count := 0
-	for _, n := range ns {
+	for i, n := range ns {
 		o := metadata.Object{{Key: "uid", Value: n.UID}, {Key: "hotkey", Value: n.Hotkey}, {Key: "coldkey", Value: n.Coldkey}}
-		cm, err := cl.CommitmentOf(c.Context, &head, nu, n.HotkeyID())
-		if err != nil {
-			return app.Failf("commitment of uid %d: %v", n.UID, err)
-		}
+		cm := cms[i]
 		if cm == nil {
 			o = append(o, metadata.KV{Key: "block", Value: nil}, metadata.KV{Key: "commitment", Value: nil}, metadata.KV{Key: "error", Value: "no commitment"})
 		} else {
