@@ -31,9 +31,9 @@ var (
 	reCard = regexp.MustCompile(`\b\d(?:[ \-]?\d){12,18}\b`)
 	reIPv4 = regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}\b`)
 	reIPv6 = regexp.MustCompile(`(?i)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?:%[0-9a-z]+)?`)
-	// phones: an optional +country code, then 3 or 4 groups of digits with
-	// separators, or a parenthesized area code; 10 to 15 digits in all
-	rePhone = regexp.MustCompile(`(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,4}\)[ .\-]?)?\d{2,4}[ .\-]\d{2,4}[ .\-]\d{2,5}(?:[ .\-]\d{2,5})?\b`)
+	// phones: an optional +country code and (area code), then 2 to 4 groups
+	// of digits with separators; 10 to 15 digits in all
+	rePhone = regexp.MustCompile(`(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,4}\)[ .\-]?)?\d{2,4}[ .\-]\d{2,4}(?:[ .\-]\d{2,5}){0,2}\b`)
 )
 
 // PIICounts counts redactions by kind.
