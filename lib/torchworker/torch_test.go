@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -133,26 +134,62 @@ func perm(n int, seed uint64) []int {
 	return p
 }
 
-// TestTorchBF16: the bf16 path runs on the CPU and stays near fp32.
-func TestTorchBF16(t *testing.T) {
+// TestTorchBF16AndShards: the bf16 path runs on the CPU and stays near
+// fp32; a sharded checkpoint (model.safetensors.index.json) gives the same
+// loss as the single file.
+func TestTorchBF16AndShards(t *testing.T) {
 	py := testenv.TorchPython(t)
 	dir := t.TempDir()
 	writeTinyModel(t, dir, smallQwen, 1)
+	sharded := t.TempDir()
+	shardModel(t, dir, sharded)
 	eval := tinySequences(4, 300, 2)
-	var loss [2]float64
-	for i, dt := range []string{"fp32", "bf16"} {
-		res, err := Run(context.Background(), Job{ModelDir: dir, Eval: eval, EvalOnly: true, Device: "cpu", Dtype: dt, Python: py}, nil)
+	var loss [3]float64
+	for i, c := range []struct{ dir, dtype string }{{dir, "fp32"}, {dir, "bf16"}, {sharded, "fp32"}} {
+		res, err := Run(context.Background(), Job{ModelDir: c.dir, Eval: eval, EvalOnly: true, Device: "cpu", Dtype: c.dtype, Python: py}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Dtype != dt {
-			t.Errorf("dtype %q, want %q", res.Dtype, dt)
+		if res.Dtype != c.dtype {
+			t.Errorf("dtype %q, want %q", res.Dtype, c.dtype)
 		}
 		loss[i] = res.EvalLoss
 	}
 	if e := relErr(loss[1], loss[0]); e > 2e-2 || e == 0 {
 		t.Errorf("bf16 %v vs fp32 %v: relative difference %.2g (want (0, 2e-2])", loss[1], loss[0], e)
 	}
+	if loss[2] != loss[0] {
+		t.Errorf("sharded %v, single file %v", loss[2], loss[0])
+	}
+}
+
+// shardModel writes src's model as two shards and an index into dst.
+func shardModel(t *testing.T, src, dst string) {
+	t.Helper()
+	f, err := safetensors.Open(filepath.Join(src, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var shards [2][]safetensors.Tensor
+	index := map[string]any{"metadata": map[string]any{}, "weight_map": map[string]string{}}
+	for i, ti := range f.Tensors() {
+		data, err := f.Float32(ti.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		shards[i%2] = append(shards[i%2], safetensors.Tensor{Name: ti.Name, DType: safetensors.F32, Shape: ti.Shape, Data: data})
+		index["weight_map"].(map[string]string)[ti.Name] = fmt.Sprintf("model-%05d-of-00002.safetensors", i%2+1)
+	}
+	for i, sh := range shards {
+		if err := safetensors.WriteFile(filepath.Join(dst, fmt.Sprintf("model-%05d-of-00002.safetensors", i+1)), sh, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, _ := json.Marshal(index)
+	os.WriteFile(filepath.Join(dst, "model.safetensors.index.json"), b, 0o644)
+	cfg, _ := os.ReadFile(filepath.Join(src, "config.json"))
+	os.WriteFile(filepath.Join(dst, "config.json"), cfg, 0o644)
 }
 
 // TestTorchBadModels: model problems come back as the worker's explanation
@@ -180,6 +217,15 @@ func TestTorchBadModels(t *testing.T) {
 			os.Truncate(p, st.Size()/2)
 		}, "do not fit shape"},
 		{"no-config", func(dir string) {}, "config.json"},
+		{"config-without-sizes", func(dir string) {
+			writeTinyModel(t, dir, smallQwen, 1)
+			os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"architectures":["Qwen2ForCausalLM"],"hidden_size":"64"}`), 0o644)
+		}, "no integer hidden_size, intermediate_size"},
+		{"bad-shard-index", func(dir string) {
+			writeTinyModel(t, dir, smallQwen, 1)
+			os.Rename(filepath.Join(dir, "model.safetensors"), filepath.Join(dir, "model-00001-of-00001.safetensors"))
+			os.WriteFile(filepath.Join(dir, "model.safetensors.index.json"), []byte(`{"weight_map":[1]}`), 0o644)
+		}, "no weight_map"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

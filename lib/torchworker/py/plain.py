@@ -39,6 +39,9 @@ class Config:
             raise UnsupportedModel(f"{path}: architecture {archs or c.get('model_type')} is not Qwen2ForCausalLM or LlamaForCausalLM")
         if c.get("hidden_act", "silu") != "silu":
             raise UnsupportedModel(f"{path}: hidden_act {c.get('hidden_act')} (only silu)")
+        missing = [k for k in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "vocab_size") if not isinstance(c.get(k), int)]
+        if missing:
+            raise UnsupportedModel(f"{path}: no integer {', '.join(missing)}")
         self.kind = kind
         self.hidden = c["hidden_size"]
         self.inter = c["intermediate_size"]

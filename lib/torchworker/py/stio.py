@@ -60,11 +60,7 @@ def load(path, want=None):
             for name, info in header.items():
                 if name == "__metadata__" or (want is not None and name not in want):
                     continue
-                dtype = DTYPES.get(info.get("dtype"))
-                if dtype is None:
-                    raise FormatError(f"{path}: {name}: unsupported dtype {info.get('dtype')}")
-                shape = [int(d) for d in info["shape"]]
-                b, e = (int(x) for x in info["data_offsets"])
+                dtype, shape, (b, e) = entry(path, name, info)
                 count = 1
                 for d in shape:
                     count *= d
@@ -80,6 +76,21 @@ def load(path, want=None):
             if mm is not None:
                 mm.close()
     return out
+
+
+def entry(path, name, info):
+    """Checks one header entry: (dtype, shape, (begin, end))."""
+    if not isinstance(info, dict):
+        raise FormatError(f"{path}: {name}: header entry is not an object")
+    dtype = DTYPES.get(info.get("dtype")) if isinstance(info.get("dtype"), str) else None
+    if dtype is None:
+        raise FormatError(f"{path}: {name}: unsupported dtype {info.get('dtype')!r}")
+    shape, offs = info.get("shape"), info.get("data_offsets")
+    if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
+        raise FormatError(f"{path}: {name}: bad shape {shape!r}")
+    if not isinstance(offs, list) or len(offs) != 2 or not all(type(x) is int for x in offs):
+        raise FormatError(f"{path}: {name}: bad data_offsets {offs!r}")
+    return dtype, shape, offs
 
 
 def tensor_bytes(t):
@@ -125,8 +136,13 @@ def load_checkpoint(model_dir, want=None):
     if os.path.exists(single):
         return load(single, want)
     if os.path.exists(index):
-        with open(index) as f:
-            weight_map = json.load(f).get("weight_map", {})
+        try:
+            with open(index) as f:
+                weight_map = json.load(f).get("weight_map")
+        except (ValueError, AttributeError) as e:
+            raise FormatError(f"{index}: {e}")
+        if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+            raise FormatError(f"{index}: no weight_map of tensor names to shard files")
         out = {}
         for shard in sorted(set(weight_map.values())):
             out.update(load(os.path.join(model_dir, shard), want))
