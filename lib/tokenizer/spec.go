@@ -349,14 +349,16 @@ func buildBPE(raw json.RawMessage, byteLevel bool) (*bpe, *modelSpec, error) {
 		ignoreMerges: ms.IgnoreMerges,
 		unk:          -1,
 	}
-	if byteLevel {
+	if byteLevel && ms.IgnoreMerges {
+		// Only whole-word lookups need the vocabulary keyed by raw bytes;
+		// merging starts from byteIDs.
 		m.vocab = make(map[string]int32, len(ms.Vocab))
 		for tok, id := range ms.Vocab {
 			if b, ok := byteLevelDecode(tok); ok {
 				m.vocab[string(b)] = id
 			}
 		}
-	} else {
+	} else if !byteLevel {
 		m.vocab = ms.Vocab
 	}
 	for b := 0; b < 256; b++ {

@@ -92,22 +92,37 @@ func FromJSON(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 		return nil, err
 	}
 
-	t.tokenIDs = make(map[string]int32, len(ms.Vocab)+len(spec.AddedTokens))
 	maxID := int32(-1)
 	for tok, id := range ms.Vocab {
 		if id < 0 || id >= maxVocab {
 			return nil, fmt.Errorf("model: token %q has id %d, outside [0, %d)", tok, id, maxVocab)
 		}
-		t.tokenIDs[tok] = id
 		maxID = max(maxID, id)
 	}
-	var raw, normd []*AddedToken
 	for i, a := range spec.AddedTokens {
 		if a == nil || a.ID < 0 || a.ID >= maxVocab {
 			return nil, fmt.Errorf("added_tokens[%d]: missing or id outside [0, %d)", i, maxVocab)
 		}
-		t.tokenIDs[a.Content] = a.ID
 		maxID = max(maxID, a.ID)
+	}
+	t.idTokens = make([]string, maxID+1)
+	for tok, id := range ms.Vocab {
+		t.idTokens[id] = tok
+	}
+	// A byte-level model no longer needs ms.Vocab, so it becomes the lookup
+	// table (saving a copy of 150k entries); a SentencePiece model keeps it
+	// for its first symbols, which must not include added tokens.
+	t.tokenIDs = ms.Vocab
+	if !byteLevel {
+		t.tokenIDs = make(map[string]int32, len(ms.Vocab)+len(spec.AddedTokens))
+		for tok, id := range ms.Vocab {
+			t.tokenIDs[tok] = id
+		}
+	}
+	var raw, normd []*AddedToken
+	for _, a := range spec.AddedTokens {
+		t.tokenIDs[a.Content] = a.ID
+		t.idTokens[a.ID] = a.Content
 		if a.Normalized && t.normalizer != nil {
 			// Matched in normalized text, so matched in its normalized
 			// spelling (a Prepend normalizer gives "▁<tok>"), as HF does.
@@ -116,17 +131,6 @@ func FromJSON(tokenizerJSON, configJSON []byte) (*Tokenizer, error) {
 			normd = append(normd, &n)
 		} else {
 			raw = append(raw, a)
-		}
-	}
-	t.idTokens = make([]string, maxID+1)
-	for tok, id := range ms.Vocab {
-		if id >= 0 {
-			t.idTokens[id] = tok
-		}
-	}
-	for _, a := range spec.AddedTokens {
-		if a.ID >= 0 {
-			t.idTokens[a.ID] = a.Content
 		}
 	}
 	addedSet := map[string]bool{}
