@@ -9,6 +9,7 @@ import (
 
 	"github.com/flock-off/ff/lib/chain"
 	"github.com/flock-off/ff/lib/chain/testnode"
+	"github.com/flock-off/ff/lib/internal/testenv"
 	"github.com/flock-off/ff/lib/keys"
 )
 
@@ -235,5 +236,41 @@ func TestRefusedCommitLeavesNoState(t *testing.T) {
 	st, err := loadState(state)
 	if err != nil || len(st.Pending) != 0 {
 		t.Fatalf("state %+v %v", st, err)
+	}
+}
+
+// Nodes serving the live V14 and V15 metadata (../shared): the runtime API
+// for newer metadata answers None or is missing, so ff-submit falls back,
+// and V14 names the extrinsic's types only through type parameters.
+func TestOlderMetadataNodes(t *testing.T) {
+	for _, f := range []string{"metadata-v14.scale", "metadata-v15.scale"} {
+		t.Run(f, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join(testenv.Shared(t), "subtensor", f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := testnode.New(t, b)
+			miner, _ := keys.FromMnemonic(devPhrase, "")
+			n.AdvanceBlocks(2)
+			n.Register(7, 0, miner.PublicKey(), [32]byte{1})
+			n.Set("SubtensorModule", "CommitRevealWeightsEnabled", false, uint16(7))
+			rev := "89abcdef0123456789abcdef0123456789abcdef"
+			_, stderr, code := run(t, "", online(n, "commit", "--netuid", "7", "--repo", "bob/set", "--competition-id", "2", "--revision", rev)...)
+			if code != 0 {
+				t.Fatalf("commit: exit %d: %s", code, stderr)
+			}
+			out, stderr, code := run(t, "", onlineRead(n, "commitments", "--netuid", "7")...)
+			if code != 0 || !strings.Contains(out, `"commitment":"bob/set:2:`+rev+`"`) {
+				t.Fatalf("commitments: exit %d: %s %s", code, out, stderr)
+			}
+			_, stderr, code = run(t, `{"uid":0,"weight":1}`, online(n, "weights", "--netuid", "7", "--state", filepath.Join(t.TempDir(), "s.json"))...)
+			if code != 0 {
+				t.Fatalf("weights: exit %d: %s", code, stderr)
+			}
+			a := n.Applied()
+			if len(a) != 2 || a[0].Error != "" || a[1].Call.FullName() != "SubtensorModule.set_weights" || a[1].Error != "" {
+				t.Fatalf("applied %+v", a)
+			}
+		})
 	}
 }
