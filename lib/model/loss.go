@@ -75,13 +75,14 @@ func crossEntropy(row []float32, target int, grad bool) float64 {
 	}
 	var sum float64
 	for _, v := range row {
-		sum += math.Exp(float64(v - mx))
+		sum += float64(tensor.Exp(v - mx))
 	}
-	lse := float64(mx) + math.Log(sum)
-	loss := lse - float64(row[target])
+	logSum := math.Log(sum)
+	loss := float64(mx) + logSum - float64(row[target])
 	if grad {
+		inv := float32(1 / sum)
 		for i, v := range row {
-			row[i] = float32(math.Exp(float64(v) - lse))
+			row[i] = tensor.Exp(v-mx) * inv
 		}
 		row[target] -= 1
 	}

@@ -79,7 +79,7 @@ func swigluBackward(threads int, dg, du, g, u []float32, n int) {
 	})
 }
 
-func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+func sigmoid(x float32) float32 { return 1 / (1 + tensor.Exp(-x)) }
 
 // addBias adds b to every row of y [T, n].
 func addBias(y, b []float32, T, n int) {
@@ -115,7 +115,7 @@ func causalSoftmax(s []float32, T int, scale float32) {
 		}
 		var sum float64
 		for j := 0; j <= i; j++ {
-			e := float32(math.Exp(float64(row[j] - mx)))
+			e := tensor.Exp(row[j] - mx)
 			row[j] = e
 			sum += float64(e)
 		}

@@ -121,18 +121,12 @@ func packA(dst []float32, trans bool, A []float32, lda, ic, pc, mc, kc, mr int) 
 	for ir := 0; ir < mc; ir += mr {
 		p := dst[ir*kc : ir*kc+mr*kc]
 		mw := min(mr, mc-ir)
-		if !trans {
-			for i := 0; i < mw; i++ {
-				row := A[(ic+ir+i)*lda+pc : (ic+ir+i)*lda+pc+kc]
-				for k, v := range row {
-					p[k*mr+i] = v
-				}
+		if trans {
+			for k := 0; k < kc; k++ {
+				copy(p[k*mr:k*mr+mw], A[(pc+k)*lda+ic+ir:(pc+k)*lda+ic+ir+mw])
 			}
 		} else {
-			for k := 0; k < kc; k++ {
-				row := A[(pc+k)*lda+ic+ir : (pc+k)*lda+ic+ir+mw]
-				copy(p[k*mr:k*mr+mw], row)
-			}
+			gather(p, A[(ic+ir)*lda+pc:], lda, mw, kc, mr)
 		}
 		if mw < mr {
 			for k := 0; k < kc; k++ {
@@ -150,21 +144,39 @@ func packB(dst []float32, trans bool, B []float32, ldb, pc, jc, kc, nc, nr int) 
 		nw := min(nr, nc-jr)
 		if !trans {
 			for k := 0; k < kc; k++ {
-				row := B[(pc+k)*ldb+jc+jr : (pc+k)*ldb+jc+jr+nw]
-				copy(p[k*nr:k*nr+nw], row)
+				copy(p[k*nr:k*nr+nw], B[(pc+k)*ldb+jc+jr:(pc+k)*ldb+jc+jr+nw])
 			}
 		} else {
-			for j := 0; j < nw; j++ {
-				col := B[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kc]
-				for k, v := range col {
-					p[k*nr+j] = v
-				}
-			}
+			gather(p, B[(jc+jr)*ldb+pc:], ldb, nw, kc, nr)
 		}
 		if nw < nr {
 			for k := 0; k < kc; k++ {
 				clear(p[k*nr+nw : k*nr+nr])
 			}
+		}
+	}
+}
+
+// gather transposes rows×kc elements of src (row r at src[r*ld:]) into
+// dst[k*width+r], four rows at a time so each write run is contiguous and
+// the reads are four sequential streams.
+func gather(dst, src []float32, ld, rows, kc, width int) {
+	r := 0
+	for ; r+4 <= rows; r += 4 {
+		s0 := src[r*ld : r*ld+kc]
+		s1 := src[(r+1)*ld : (r+1)*ld+kc]
+		s2 := src[(r+2)*ld : (r+2)*ld+kc]
+		s3 := src[(r+3)*ld : (r+3)*ld+kc]
+		d := dst[r:]
+		for k := range s0 {
+			o := d[k*width : k*width+4 : k*width+4]
+			o[0], o[1], o[2], o[3] = s0[k], s1[k], s2[k], s3[k]
+		}
+	}
+	for ; r < rows; r++ {
+		s := src[r*ld : r*ld+kc]
+		for k, v := range s {
+			dst[k*width+r] = v
 		}
 	}
 }

@@ -4,6 +4,8 @@ the causal-LM loss, and gradients by autograd.
 
 usage: reference.py MODEL_DIR ADAPTER_DIR|- TOKENS_JSON OUT_DIR [--full] [--threads N]
        reference.py --jobs JOBS_JSON   (many runs in one process: torch starts slowly)
+       reference.py MODEL_DIR ADAPTER_DIR TOKENS_JSON --bench N   (time N LoRA steps)
+       reference.py --matmul M,N,K,REPS   (torch sgemm GFLOPS)
 
 TOKENS_JSON: {"ids": [...], "labels": [...]}. Writes OUT_DIR/result.json
 ({"sum_loss": float, "n_label": int}) and OUT_DIR/grads.safetensors (F32): the
@@ -172,17 +174,65 @@ def run_job(model_dir, adapter_dir, tokens, out, full):
     json.dump({"sum_loss": loss.item(), "n_label": n}, open(os.path.join(out, "result.json"), "w"))
 
 
+def bench(model_dir, adapter_dir, tokens, steps):
+    """Times forward+backward (LoRA gradients) of one sequence, steps times."""
+    import time
+
+    cfg = json.load(open(os.path.join(model_dir, "config.json")))
+    w = read_safetensors(os.path.join(model_dir, "model.safetensors"))
+    lt = read_safetensors(os.path.join(adapter_dir, "adapter_model.safetensors"))
+    lcfg = json.load(open(os.path.join(adapter_dir, "adapter_config.json")))
+    for t in lt.values():
+        t.requires_grad_(True)
+    lora = Lora(lt, lcfg)
+    tok = json.load(open(tokens))
+    loss, n = forward(cfg, w, lora, tok["ids"], tok["labels"])  # warm-up
+    loss.backward()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        for t in lt.values():
+            t.grad = None
+        loss, n = forward(cfg, w, lora, tok["ids"], tok["labels"])
+        loss.backward()
+        times.append(time.perf_counter() - start)
+    return {"seconds": times, "sum_loss": loss.item(), "n_label": n, "threads": torch.get_num_threads()}
+
+
+def matmul_gflops(m, n, k, reps):
+    """sgemm throughput of torch (its BLAS) for C[m,n] = A[m,k]·B[n,k]ᵀ."""
+    import time
+
+    a, b = torch.randn(m, k), torch.randn(n, k)
+    a @ b.t()
+    best = float("inf")
+    for _ in range(reps):
+        start = time.perf_counter()
+        a @ b.t()
+        best = min(best, time.perf_counter() - start)
+    return 2 * m * n * k / best / 1e9
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("model_dir", help="checkpoint directory, or a JSON file listing jobs with --jobs")
+    ap.add_argument("model_dir", nargs="?", default="-", help="checkpoint directory, or a JSON file listing jobs with --jobs")
     ap.add_argument("adapter_dir", nargs="?", default="-")
     ap.add_argument("tokens", nargs="?")
     ap.add_argument("out", nargs="?")
     ap.add_argument("--full", action="store_true")
     ap.add_argument("--jobs", action="store_true", help="model_dir is a JSON list of {model, adapter, tokens, out, full}")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--bench", type=int, default=0, help="time this many LoRA training steps; print JSON")
+    ap.add_argument("--matmul", help="M,N,K,REPS: print torch sgemm GFLOPS")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.matmul:
+        m, n, k, reps = map(int, args.matmul.split(","))
+        print(json.dumps({"gflops": matmul_gflops(m, n, k, reps), "threads": torch.get_num_threads()}))
+        return
+    if args.bench:
+        print(json.dumps(bench(args.model_dir, args.adapter_dir, args.tokens, args.bench)))
+        return
     if args.jobs:
         for j in json.load(open(args.model_dir)):
             run_job(j["model"], j.get("adapter") or "-", j["tokens"], j["out"], j.get("full", False))
