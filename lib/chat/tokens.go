@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/flock-off/ff/lib/app"
 	"github.com/flock-off/ff/lib/pipeline"
@@ -91,6 +92,7 @@ func runTokens(c *cli.Context) error {
 	}
 	defer out.Abort()
 
+	start := time.Now() // encoding time, for tokens/s (the tokenizer is loaded)
 	next := func() (tokensJob, bool, error) {
 		var j tokensJob
 		for len(j.recs)+len(j.bad) < 64 {
@@ -146,10 +148,12 @@ func runTokens(c *cli.Context) error {
 	if err := out.Commit(); err != nil {
 		return err
 	}
-	log.Summary(fmt.Sprintf("tokens: %d rows, %d tokens (%d labelled), %d truncated to %d, %d malformed",
-		nRows, nTok, nLab, nTrunc, maxLen, nBad),
+	secs := time.Since(start).Seconds()
+	log.Summary(fmt.Sprintf("tokens: %d rows, %d tokens (%d labelled), %d truncated to %d, %d malformed; %.0f tokens/s",
+		nRows, nTok, nLab, nTrunc, maxLen, nBad, float64(nTok)/secs),
 		app.KV{Key: "rows", Value: nRows}, app.KV{Key: "tokens", Value: nTok}, app.KV{Key: "labels", Value: nLab},
-		app.KV{Key: "truncated", Value: nTrunc}, app.KV{Key: "malformed", Value: nBad})
+		app.KV{Key: "truncated", Value: nTrunc}, app.KV{Key: "malformed", Value: nBad},
+		app.KV{Key: "tokens_per_s", Value: int64(float64(nTok) / secs)})
 	if nBad > 0 {
 		return app.Exit(app.DataProblem, nil)
 	}
