@@ -52,6 +52,8 @@ func server(t *testing.T, dropFirst bool) (string, *atomic.Int32) {
 				}
 				ws.WriteJSON(map[string]any{"jsonrpc": "2.0", "id": req.ID, "result": "s1"})
 				ws.WriteJSON(map[string]any{"jsonrpc": "2.0", "method": "watch_event", "params": map[string]any{"subscription": "s1", "result": 3}})
+			case "silent":
+				// never answers
 			case "unwatch":
 				ws.WriteJSON(map[string]any{"jsonrpc": "2.0", "id": req.ID, "result": true})
 			}
@@ -138,5 +140,35 @@ func TestEndpoint(t *testing.T) {
 	}
 	if _, err := Endpoint("mainnet"); err == nil {
 		t.Error("unknown network accepted")
+	}
+}
+
+func TestTimeoutIsRetriedThenReported(t *testing.T) {
+	url, conns := server(t, false)
+	c, err := Dial(context.Background(), url, Options{Timeout: 50 * time.Millisecond, Retries: 1, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	err = c.Call(context.Background(), "silent", nil, nil)
+	var te *TransportError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "giving up after 2 attempts") || !strings.Contains(err.Error(), "no answer within") {
+		t.Fatalf("silent: %v", err)
+	}
+	// The connection survives a timeout: later calls work on it.
+	var out []int
+	if err := c.Call(context.Background(), "echo", []any{1}, &out); err != nil || conns.Load() != 1 {
+		t.Fatalf("echo after timeout: %v (%d connections)", err, conns.Load())
+	}
+}
+
+func TestCancelledContext(t *testing.T) {
+	url, _ := server(t, false)
+	c, _ := Dial(context.Background(), url, Options{})
+	defer c.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := c.Call(ctx, "silent", nil, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled call: %v", err)
 	}
 }
