@@ -280,5 +280,3 @@ func hex4(b []byte) (rune, bool) {
 	return r, true
 }
 
-// rowSource formats a record's source for reports.
-func rowSource(r *record.Record) string { return r.Source.String() }

@@ -33,19 +33,22 @@ func (h *Hasher) K() int { return h.k }
 // shingles every value is the maximum.
 func (h *Hasher) Signature(sig []uint32, shingles []uint64) {
 	m := len(h.a)
-	var buf [256]uint32
-	lo := buf[:0]
-	if m > len(buf) {
-		lo = make([]uint32, 0, m)
+	// Running minima of whole products (their high halves are the minima
+	// of the high halves) and of the low halves.
+	var hbuf [256]uint64
+	var lbuf [256]uint32
+	hi, lo := hbuf[:0], lbuf[:0]
+	if m > len(hbuf) {
+		hi, lo = make([]uint64, 0, m), make([]uint32, 0, m)
 	}
-	lo = lo[:m]
-	hi := sig[:m]
+	hi, lo = hi[:m], lo[:m]
 	for i := range hi {
-		hi[i], lo[i] = ^uint32(0), ^uint32(0)
+		hi[i], lo[i] = ^uint64(0), ^uint32(0)
 	}
 	a, b := h.a[:m], h.b[:m]
 	// Eight shingles per pass over the functions: a_i, b_i and the two
-	// minima are loaded once for eight multiply-adds.
+	// minima are loaded once for eight multiply-adds, and the minima are
+	// taken as trees so the comparisons do not wait on each other.
 	n := len(shingles)
 	j := 0
 	for ; j+8 <= n; j += 8 {
@@ -54,19 +57,23 @@ func (h *Hasher) Signature(sig []uint32, shingles []uint64) {
 			ai, bi := a[i], b[i]
 			p0, p1, p2, p3 := ai*x[0]+bi, ai*x[1]+bi, ai*x[2]+bi, ai*x[3]+bi
 			p4, p5, p6, p7 := ai*x[4]+bi, ai*x[5]+bi, ai*x[6]+bi, ai*x[7]+bi
-			hi[i] = min(hi[i], uint32(p0>>32), uint32(p1>>32), uint32(p2>>32), uint32(p3>>32),
-				uint32(p4>>32), uint32(p5>>32), uint32(p6>>32), uint32(p7>>32))
-			lo[i] = min(lo[i], uint32(p0), uint32(p1), uint32(p2), uint32(p3),
-				uint32(p4), uint32(p5), uint32(p6), uint32(p7))
+			h01, h23, h45, h67 := min(p0, p1), min(p2, p3), min(p4, p5), min(p6, p7)
+			l01, l23 := min(uint32(p0), uint32(p1)), min(uint32(p2), uint32(p3))
+			l45, l67 := min(uint32(p4), uint32(p5)), min(uint32(p6), uint32(p7))
+			hi[i] = min(hi[i], min(min(h01, h23), min(h45, h67)))
+			lo[i] = min(lo[i], min(min(l01, l23), min(l45, l67)))
 		}
 	}
 	for ; j < n; j++ {
 		x := shingles[j]
 		for i := range hi {
 			p := a[i]*x + b[i]
-			hi[i] = min(hi[i], uint32(p>>32))
+			hi[i] = min(hi[i], p)
 			lo[i] = min(lo[i], uint32(p))
 		}
+	}
+	for i := range hi {
+		sig[i] = uint32(hi[i] >> 32)
 	}
 	copy(sig[m:h.k], lo)
 }
