@@ -339,6 +339,8 @@ import plain
 limit = int(os.environ["FF_OOM_LEN"])
 real = plain.Model.loss_sum
 def loss_sum(self, ids, labels):
+    if ids.shape[0] > limit and os.environ.get("FF_OOM_KIND") == "bug":
+        raise TypeError("an injected bug")
     if ids.shape[0] > limit:
         raise RuntimeError("CUDA out of memory. Tried to allocate 20.00 GiB (GPU 0; 23.65 GiB total capacity)")
     return real(self, ids, labels)
@@ -381,5 +383,13 @@ func TestTorchOutOfMemory(t *testing.T) {
 				t.Errorf("adapter left behind: %v", err)
 			}
 		})
+	}
+	// any other exception is a crash: exit 3 with the traceback's last lines
+	t.Setenv("FF_OOM_KIND", "bug")
+	_, err := Run(context.Background(), Job{ModelDir: dir, Eval: rows, EvalOnly: true, Device: "cpu", Python: sh}, nil)
+	var crash *CrashError
+	if !errors.As(err, &crash) || app.CodeOf(err) != app.Failure || !strings.Contains(err.Error(), "exit status 1") ||
+		!strings.Contains(err.Error(), "TypeError: an injected bug") || !strings.Contains(err.Error(), "Traceback") {
+		t.Fatalf("err %v, want a CrashError with the traceback", err)
 	}
 }

@@ -1,5 +1,7 @@
 """The transformers + peft model: the reference validator's model code, and
 the only way to a 4-bit NF4 base (bitsandbytes). Same interface as plain.Model."""
+import contextlib
+
 import torch
 import torch.nn.functional as F
 
@@ -71,6 +73,8 @@ class Model:
         return ev
 
     def loss_sum(self, ids, labels):
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.autocast):
+        # (autocast is entered only on CUDA: even a disabled CUDA autocast
+        # fails on a CPU-only torch build)
+        with torch.autocast("cuda", dtype=torch.bfloat16) if self.autocast else contextlib.nullcontext():
             logits = self.m(input_ids=ids[None]).logits[0].float()
         return F.cross_entropy(logits[:-1], labels[1:], ignore_index=-100, reduction="sum")

@@ -230,7 +230,11 @@ def main():
 
 
 if __name__ == "__main__":
-    code = main()
+    try:
+        code = main()
+    except BaseException:  # a bug: the traceback is what the parent shows
+        traceback.print_exc()
+        code = 1
     sys.stderr.flush()
     # os._exit: the stdin watcher thread would otherwise trip over
     # interpreter shutdown while it blocks on a read.

@@ -1,0 +1,171 @@
+package torchworker
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/flock-off/ff/lib/internal/testenv"
+)
+
+// Stand-ins for transformers and peft, backed by the worker's plain model,
+// with just the API surface py/hf.py uses. They check the worker's
+// transformers branch (loading, adapter in and out, base evaluation with the
+// adapter disabled, training, saving) where the real packages are absent;
+// the real packages are only exercised on a machine that has them.
+const fakeTransformers = `import types
+import torch
+import plain
+
+__version__ = "0.0-standin"
+
+
+class BitsAndBytesConfig:
+    def __init__(self, **kw):
+        self.kw = kw
+
+
+class _Out:
+    def __init__(self, logits):
+        self.logits = logits
+
+
+class _LM:
+    def __init__(self, model_dir, dtype):
+        self.inner = plain.Model(model_dir, "cpu", dtype)
+        self.config = types.SimpleNamespace(use_cache=True)
+
+    def to(self, device):
+        return self
+
+    def train(self, on=True):
+        self.inner.train(on)
+
+    def __call__(self, input_ids):
+        assert input_ids.dim() == 2 and input_ids.shape[0] == 1, input_ids.shape
+        return _Out(self.inner.logits(input_ids[0])[None])
+
+
+class AutoModelForCausalLM:
+    @staticmethod
+    def from_pretrained(model_dir, torch_dtype=None, quantization_config=None, device_map=None):
+        return _LM(model_dir, torch_dtype)
+`
+
+const fakePeft = `import contextlib
+import json
+import os
+import stio
+import train
+
+__version__ = "0.0-standin"
+PREFIX = "base_model.model."
+
+
+class LoraConfig:
+    def __init__(self, r, lora_alpha, lora_dropout, target_modules, bias, task_type, use_rslora=False):
+        assert target_modules == "all-linear" or isinstance(target_modules, list), target_modules
+        assert bias == "none" and task_type == "CAUSAL_LM"
+        self.r, self.lora_alpha, self.lora_dropout, self.use_rslora = r, lora_alpha, lora_dropout, use_rslora
+        self.target_modules = set(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+
+
+class _Peft:
+    def __init__(self, base, cfg):
+        self.base, self.peft_config = base, {"default": cfg}
+
+    def named_parameters(self):
+        for k, p in self.base.inner.trainable():
+            yield k.replace(".lora_A.weight", ".lora_A.default.weight").replace(".lora_B.weight", ".lora_B.default.weight"), p
+
+    def train(self, on=True):
+        self.base.train(on)
+
+    def __call__(self, input_ids):
+        return self.base(input_ids=input_ids)
+
+    @contextlib.contextmanager
+    def disable_adapter(self):
+        saved = [(lin, lin.lora) for _, _, lin in self.base.inner.modules()]
+        for lin, _ in saved:
+            lin.lora = None
+        try:
+            yield
+        finally:
+            for lin, l in saved:
+                lin.lora = l
+
+
+def get_peft_model(base, cfg):
+    base.inner.add_lora(cfg.r, cfg.lora_alpha, cfg.lora_dropout, None, 0, cfg.use_rslora)
+    return _Peft(base, cfg)
+
+
+class PeftModel:
+    @staticmethod
+    def from_pretrained(base, path, is_trainable=False):
+        assert is_trainable
+        acfg, tensors = train.read_adapter(path)
+        base.inner.load_lora(dict(tensors), acfg["lora_alpha"], acfg["r"], acfg["lora_dropout"])
+        return _Peft(base, LoraConfig(acfg["r"], acfg["lora_alpha"], acfg["lora_dropout"], acfg["target_modules"], "none", "CAUSAL_LM"))
+
+
+def get_peft_model_state_dict(m):
+    return m.base.inner.adapter_state()
+
+
+def prepare_model_for_kbit_training(m, use_gradient_checkpointing=True):
+    return m
+`
+
+// TestTorchTransformersBranch: with transformers and peft importable, the
+// worker takes its transformers branch (impl "transformers") and, the
+// stand-ins computing what the plain model computes, gives the plain
+// branch's losses.
+func TestTorchTransformersBranch(t *testing.T) {
+	py := testenv.TorchPython(t)
+	dir := t.TempDir()
+	pp := filepath.Join(dir, "pkgs")
+	for name, src := range map[string]string{"transformers": fakeTransformers, "peft": fakePeft} {
+		os.MkdirAll(filepath.Join(pp, name), 0o755)
+		if err := os.WriteFile(filepath.Join(pp, name, "__init__.py"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PYTHONPATH", pp)
+	caps, err := Probe(context.Background(), py)
+	if err != nil || !caps.HasHF() {
+		t.Fatalf("stand-ins not seen: %+v %v", caps, err)
+	}
+	writeTinyModel(t, dir, smallQwen, 1)
+	rc := DefaultRecipe()
+	rc.LoraDropout, rc.LR = 0, 1e-2
+	job := Job{ModelDir: dir, Train: tinySequences(10, 300, 1), Eval: tinySequences(3, 300, 2), Recipe: rc, BaseEval: true,
+		Device: "cpu", Dtype: "fp32", Python: py}
+	var res [2]Result
+	for i, impl := range []string{"auto", "plain"} {
+		job.Impl, job.AdapterOut = impl, filepath.Join(dir, "out-"+impl)
+		if res[i], err = Run(context.Background(), job, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res[0].Impl != "transformers" || res[1].Impl != "plain" {
+		t.Fatalf("impl %q and %q, want transformers and plain", res[0].Impl, res[1].Impl)
+	}
+	if res[0].EvalLoss != res[1].EvalLoss || *res[0].BaseEvalLoss != *res[1].BaseEvalLoss || *res[0].TrainLoss != *res[1].TrainLoss {
+		t.Errorf("transformers branch %v/%v/%v, plain %v/%v/%v (eval/base/train)", res[0].EvalLoss, *res[0].BaseEvalLoss,
+			*res[0].TrainLoss, res[1].EvalLoss, *res[1].BaseEvalLoss, *res[1].TrainLoss)
+	}
+	checkPeftDir(t, job.AdapterOut, smallQwen.Layers, rc)
+	checkPeftDir(t, filepath.Join(dir, "out-auto"), smallQwen.Layers, rc)
+	// the adapter the transformers branch wrote evaluates the same in the plain branch
+	ev, err := Run(context.Background(), Job{ModelDir: dir, Eval: job.Eval, EvalOnly: true, AdapterIn: filepath.Join(dir, "out-auto"),
+		Device: "cpu", Python: py, Impl: "plain"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if relErr(ev.EvalLoss, res[0].EvalLoss) > 1e-6 {
+		t.Errorf("reloaded %v, trained %v", ev.EvalLoss, res[0].EvalLoss)
+	}
+}
