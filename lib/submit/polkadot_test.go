@@ -85,7 +85,13 @@ func TestDryRunDecodesWithPolkadot(t *testing.T) {
 	commitArgs := append([]string{"weights", "--netuid", "3", "--mode", "commit", "--version-key", "2", "--state", state, "--seed", "42"}, offlineArgs(t, "9")[1:]...)
 	step(`{"uid":0,"weight_u16":65535}`+"\n"+`{"uid":4,"weight_u16":1234}`, commitArgs...)
 	step("", append([]string{"reveal", "--netuid", "3", "--state", state}, offlineArgs(t, "10")...)...)
-	if len(lines) != 4 {
+	// 200 uids: the payload is over 256 bytes and is signed as its blake2b-256.
+	var big strings.Builder
+	for uid := 0; uid < 200; uid++ {
+		big.WriteString(`{"uid":` + strconv.Itoa(uid) + `,"weight_u16":` + strconv.Itoa(uid+1) + "}\n")
+	}
+	step(big.String(), append([]string{"weights", "--netuid", "3", "--mode", "set", "--version-key", "2"}, offlineArgs(t, "11")...)...)
+	if len(lines) != 5 {
 		t.Fatalf("%d extrinsics", len(lines))
 	}
 	var exts []string
@@ -118,6 +124,7 @@ func TestDryRunDecodesWithPolkadot(t *testing.T) {
 		{"subtensorModule", "setWeights", 8, map[string]string{"netuid": "3", "dests": "[0,4]", "weights": "[65535,1234]", "version_key": "2"}},
 		{"subtensorModule", "commitWeights", 9, map[string]string{"netuid": "3", "commit_hash": `"` + chain.Hex(wantHash[:]) + `"`}},
 		{"subtensorModule", "revealWeights", 10, map[string]string{"netuid": "3", "uids": "[0,4]", "values": "[65535,1234]", "salt": string(salt), "version_key": "2"}},
+		{"subtensorModule", "setWeights", 11, map[string]string{"netuid": "3", "dests": seq(0, 200), "weights": seq(1, 201), "version_key": "2"}},
 	}
 	for i, w := range want {
 		g := got[i]
@@ -174,4 +181,13 @@ process.stdin.on('data', d => input += d).on('end', async () => {
 	if strings.TrimSpace(string(out)) != chain.Hex(got[:]) {
 		t.Fatalf("polkadot %s, ours %s", out, chain.Hex(got[:]))
 	}
+}
+
+// seq is the JSON list from..to-1.
+func seq(from, to int) string {
+	var parts []string
+	for i := from; i < to; i++ {
+		parts = append(parts, strconv.Itoa(i))
+	}
+	return "[" + strings.Join(parts, ",") + "]"
 }
