@@ -31,6 +31,7 @@ var DefaultRefusals = []string{
 // Phrases is a list of lower-case phrases searched for in answers.
 type Phrases struct {
 	list   [][]byte
+	prefix []uint32 // first four bytes of each phrase, OR 0x20 (0: no quick test)
 	first  [256]bool // first bytes of the phrases
 	firsts []byte    // the same, listed, when all are lower-case letters (for the fast scan)
 }
@@ -43,6 +44,11 @@ func NewPhrases(list []string) *Phrases {
 		if s != "" && !strings.HasPrefix(s, "#") {
 			p.list = append(p.list, []byte(s))
 			p.first[s[0]] = true
+			var pre uint32
+			if len(s) >= 4 && !strings.Contains(s[:4], "'") { // ' may be ’ in the text
+				pre = binary.LittleEndian.Uint32([]byte(s)) | 0x20202020
+			}
+			p.prefix = append(p.prefix, pre)
 		}
 	}
 	for c := 'a'; c <= 'z'; c++ {
@@ -131,7 +137,14 @@ func (p *Phrases) findFrom(text []byte, i, end int) string {
 // at returns the phrase that starts at text[i], if any.
 func (p *Phrases) at(text []byte, i int) string {
 	c := lowerASCII(text[i])
-	for _, ph := range p.list {
+	var x uint32
+	if i+4 <= len(text) {
+		x = binary.LittleEndian.Uint32(text[i:]) | 0x20202020
+	}
+	for k, ph := range p.list {
+		if pre := p.prefix[k]; pre != 0 && x != 0 && pre != x {
+			continue // cheap reject on the first four bytes
+		}
 		if ph[0] == c && matchFold(text[i:], ph) {
 			return string(ph)
 		}

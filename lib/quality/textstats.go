@@ -264,12 +264,9 @@ func (s *TextStats) measureLines(text []byte) {
 		para, paraLen, paraLines = fnvOffset, 0, 0
 	}
 	for len(text) > 0 {
-		end := len(text)
-		for i, c := range text {
-			if c == '\n' {
-				end = i
-				break
-			}
+		end := bytes.IndexByte(text, '\n')
+		if end < 0 {
+			end = len(text)
 		}
 		line := trimSpace(text[:end])
 		if end < len(text) {

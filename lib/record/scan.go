@@ -49,7 +49,7 @@ func ParseObject(line []byte) ([]Field, error) {
 			if err := s.str(); err != nil {
 				return nil, err
 			}
-			key, err := unquote(s.b[kstart:s.i])
+			key, err := internKey(s.b[kstart:s.i])
 			if err != nil {
 				return nil, &SyntaxError{kstart, err.Error()}
 			}
@@ -326,6 +326,28 @@ func isHex4(b []byte) bool {
 }
 
 var errNotString = errors.New("not a JSON string")
+
+// commonKeys are field names datasets repeat on every row; a row's keys are
+// looked up here first so they cost no allocation.
+var commonKeys = map[string]string{}
+
+func init() {
+	for _, k := range []string{"system", "conversations", "messages", "role", "content", "from", "value",
+		"prompt", "completion", "response", "chosen", "rejected", "instruction", "input", "output",
+		"instances", "id", "name", "source", "text", "label", "score", "metadata", "lang", "category"} {
+		commonKeys[k] = k
+	}
+}
+
+// internKey decodes a raw key, reusing the common key strings.
+func internKey(raw []byte) (string, error) {
+	if len(raw) >= 2 {
+		if k, ok := commonKeys[string(raw[1:len(raw)-1])]; ok {
+			return k, nil
+		}
+	}
+	return unquote(raw)
+}
 
 // Unquote decodes a raw JSON string value (as found in a Field) to Go text.
 // Lone surrogates in \u escapes become U+FFFD, as encoding/json does.
