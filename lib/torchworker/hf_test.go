@@ -1,9 +1,13 @@
 package torchworker
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/flock-off/ff/lib/internal/testenv"
@@ -97,6 +101,18 @@ class _Peft:
                 lin.lora = l
 
 
+    def save_pretrained(self, path):
+        sd = {k: v for k, v in self.base.inner.adapter_state().items()}
+        stio.save(os.path.join(path, "adapter_model.safetensors"), sd)
+        c = self.peft_config["default"]
+        with open(os.path.join(path, "adapter_config.json"), "w") as f:
+            json.dump({"r": c.r, "lora_alpha": c.lora_alpha, "lora_dropout": c.lora_dropout,
+                       "target_modules": sorted(c.target_modules)}, f)
+
+    def merge_and_unload(self):
+        return self.base  # the stand-in keeps the adapter unmerged: same numbers
+
+
 def get_peft_model(base, cfg):
     base.inner.add_lora(cfg.r, cfg.lora_alpha, cfg.lora_dropout, None, 0, cfg.use_rslora)
     return _Peft(base, cfg)
@@ -119,14 +135,9 @@ def prepare_model_for_kbit_training(m, use_gradient_checkpointing=True):
     return m
 `
 
-// TestTorchTransformersBranch: with transformers and peft importable, the
-// worker takes its transformers branch (impl "transformers") and, the
-// stand-ins computing what the plain model computes, gives the plain
-// branch's losses.
-func TestTorchTransformersBranch(t *testing.T) {
-	py := testenv.TorchPython(t)
-	dir := t.TempDir()
-	pp := filepath.Join(dir, "pkgs")
+// standins writes the stand-in packages and puts them on PYTHONPATH.
+func standins(t *testing.T) {
+	pp := filepath.Join(t.TempDir(), "pkgs")
 	for name, src := range map[string]string{"transformers": fakeTransformers, "peft": fakePeft} {
 		os.MkdirAll(filepath.Join(pp, name), 0o755)
 		if err := os.WriteFile(filepath.Join(pp, name, "__init__.py"), []byte(src), 0o644); err != nil {
@@ -134,6 +145,84 @@ func TestTorchTransformersBranch(t *testing.T) {
 		}
 	}
 	t.Setenv("PYTHONPATH", pp)
+}
+
+// TestTorchQLoRABranch drives the worker directly (Run refuses NF4 without
+// a GPU) through its QLoRA branch with the stand-ins: 4-bit load, training,
+// adapter saved, then evaluation on a freshly loaded base with the trained
+// adapter merged, which must give the plain branch's eval loss.
+func TestTorchQLoRABranch(t *testing.T) {
+	py := testenv.TorchPython(t)
+	standins(t)
+	dir := t.TempDir()
+	writeTinyModel(t, dir, smallQwen, 1)
+	rc := DefaultRecipe()
+	rc.LoraDropout, rc.LR, rc.Epochs = 0, 1e-2, 1
+	job := Job{ModelDir: dir, Train: tinySequences(10, 300, 1), Eval: tinySequences(3, 300, 2), Recipe: rc,
+		Device: "cpu", Dtype: "fp32", Python: py, Impl: "plain"}
+	plain, err := Run(context.Background(), job, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	init, err := initAdapter(&job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(init)
+	out := t.TempDir()
+	sdir, err := writeScripts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(sdir)
+	cmd := exec.Command(py, "-u", filepath.Join(sdir, "worker.py"))
+	w := wireJob{Protocol: ProtocolVersion, ModelDir: dir, Train: job.Train, Eval: job.Eval, Recipe: rc, AdapterIn: init,
+		AdapterOut: out, Device: "cpu", Dtype: "bf16", Quant: "nf4", Impl: "transformers"}
+	b, _ := json.Marshal(w)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdin, _ := cmd.StdinPipe() // kept open: its end means "parent gone"
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	stdin.Write(append(b, '\n'))
+	var res *Result
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		if m, err := ParseMessage(sc.Bytes()); err == nil && m.Result != nil {
+			res = m.Result
+		} else if err == nil && m.Err != nil {
+			t.Errorf("worker error: %+v", *m.Err)
+		}
+	}
+	cmd.Wait()
+	if res == nil {
+		t.Fatalf("no result; stderr:\n%s", stderr.String())
+	}
+	if res.Impl != "transformers" || res.Dtype != "bf16" {
+		t.Errorf("impl %q dtype %q", res.Impl, res.Dtype)
+	}
+	// the stand-in loads the bf16 base for training and the evaluation alike;
+	// the plain run trained in fp32: agreement to bf16 precision
+	if relErr(res.EvalLoss, plain.EvalLoss) > 2e-2 {
+		t.Errorf("QLoRA branch eval %v, plain %v", res.EvalLoss, plain.EvalLoss)
+	}
+	if _, err := os.Stat(filepath.Join(out, "adapter_model.safetensors")); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestTorchTransformersBranch: with transformers and peft importable, the
+// worker takes its transformers branch (impl "transformers") and, the
+// stand-ins computing what the plain model computes, gives the plain
+// branch's losses.
+func TestTorchTransformersBranch(t *testing.T) {
+	py := testenv.TorchPython(t)
+	dir := t.TempDir()
+	standins(t)
 	caps, err := Probe(context.Background(), py)
 	if err != nil || !caps.HasHF() {
 		t.Fatalf("stand-ins not seen: %+v %v", caps, err)
