@@ -100,10 +100,15 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("commitment block %s, want 4 (three empty blocks, then the commit)", b)
 	}
 
+	otherKey := other.PublicKey()
+	n.Set("SubtensorModule", "SubnetOwnerHotkey", otherKey[:], uint16(3))
 	out, stderr, code = run(t, "", onlineRead(n, "metagraph", "--netuid", "3")...)
 	mg := lines(t, out)
 	if code != 0 || len(mg) != 2 || string(mg[1]["stake"]) != "1001" || string(mg[0]["validator_permit"]) != "true" {
 		t.Fatalf("metagraph: exit %d %s %s", code, out, stderr)
+	}
+	if string(mg[1]["is_subnet_owner"]) != "true" || mg[0]["is_subnet_owner"] != nil {
+		t.Fatalf("metagraph should mark uid 1 as the subnet owner: %s", out)
 	}
 
 	// Weights on a commit-reveal subnet: a commit now, the reveal later.
