@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -14,9 +15,17 @@ type normalizer interface {
 
 type unicodeNorm struct{ form norm.Form }
 
-// normalize leaves already-normalized text (the usual case) uncopied.
+// normalize leaves already-normalized text (the usual case) uncopied and
+// checks it without allocating: ASCII is normal in every form.
 func (u unicodeNorm) normalize(s string) string {
-	if u.form.IsNormalString(s) {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii || u.form.QuickSpanString(s) == len(s) {
 		return s
 	}
 	return u.form.String(s)
