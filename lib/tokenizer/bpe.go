@@ -234,7 +234,7 @@ type cacheEntry struct {
 
 const (
 	cacheSlots   = 1 << 18 // 2 MB of pointers; collisions are rare below ~100k distinct words
-	cacheMaxWord = 64 // longer words are rare and not worth keeping
+	cacheMaxWord = 64      // longer words are rare and not worth keeping
 )
 
 var cacheSeed = maphash.MakeSeed()
