@@ -100,6 +100,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("commitment block %s, want 4 (three empty blocks, then the commit)", b)
 	}
 
+	other, _ := keys.FromMiniSecret(make([]byte, 32)) // uid 1's hotkey, as startNode registered it
 	otherKey := other.PublicKey()
 	n.Set("SubtensorModule", "SubnetOwnerHotkey", otherKey[:], uint16(3))
 	out, stderr, code = run(t, "", onlineRead(n, "metagraph", "--netuid", "3")...)
