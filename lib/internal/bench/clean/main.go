@@ -43,13 +43,14 @@ func main() {
 	fmt.Printf("peer: %s (%s)\n", strings.TrimSpace(string(ver)), jq)
 
 	// Both write through a shell redirection, so neither pays for an fsync.
-	ffT, ffRSS := best(*runs, "sh", "-c", *bin+" -q "+in+" > "+filepath.Join(dir, "ff.jsonl"))
-	jqT, jqRSS := best(*runs, "sh", "-c", jq+" -c . "+in+" > "+filepath.Join(dir, "jq.jsonl"))
+	ffT, ffRSS, ffCPU := best(*runs, "sh", "-c", *bin+" -q "+in+" > "+filepath.Join(dir, "ff.jsonl"))
+	jqT, jqRSS, jqCPU := best(*runs, "sh", "-c", jq+" -c . "+in+" > "+filepath.Join(dir, "jq.jsonl"))
 	ratio := jqT.Seconds() / ffT.Seconds()
-	fmt.Printf("ff-clean (normalize + validate + default filters): %.2fs wall, peak RSS %.0f MB, %.0f MB/s\n",
-		ffT.Seconds(), ffRSS, float64(n)/(1<<20)/ffT.Seconds())
-	fmt.Printf("jq -c .:                                           %.2fs wall, peak RSS %.0f MB, %.0f MB/s\n",
-		jqT.Seconds(), jqRSS, float64(n)/(1<<20)/jqT.Seconds())
+	fmt.Printf("ff-clean (normalize + validate + default filters): %.2fs wall, %.2fs CPU, peak RSS %.0f MB, %.0f MB/s\n",
+		ffT.Seconds(), ffCPU.Seconds(), ffRSS, float64(n)/(1<<20)/ffT.Seconds())
+	fmt.Printf("jq -c .:                                           %.2fs wall, %.2fs CPU, peak RSS %.0f MB, %.0f MB/s\n",
+		jqT.Seconds(), jqCPU.Seconds(), jqRSS, float64(n)/(1<<20)/jqT.Seconds())
+	fmt.Printf("CPU-time ratio (less sensitive to a busy machine): %.1fx\n", jqCPU.Seconds()/ffCPU.Seconds())
 	fmt.Printf("ratio: ff-clean is %.1fx faster than jq (target >= 10x); peak RSS %.0f MB (target < 200 MB)\n", ratio, ffRSS)
 	os.RemoveAll(dir)
 	if ratio >= 10 && ffRSS < 200 {
@@ -60,10 +61,11 @@ func main() {
 	}
 }
 
-// best runs a command several times and returns its fastest wall time and
-// its largest peak RSS (MB), read from wait4's rusage.
-func best(runs int, name string, args ...string) (time.Duration, float64) {
-	var bt time.Duration
+// best runs a command several times and returns its fastest wall time, its
+// largest peak RSS (MB) and the CPU time (user+sys) of the fastest run, read
+// from wait4's rusage (of the shell and its children).
+func best(runs int, name string, args ...string) (time.Duration, float64, time.Duration) {
+	var bt, cpu time.Duration
 	var rss float64
 	for i := 0; i < runs; i++ {
 		cmd := exec.Command(name, args...)
@@ -73,14 +75,15 @@ func best(runs int, name string, args ...string) (time.Duration, float64) {
 			check(fmt.Errorf("%s %s: %v", name, strings.Join(args, " "), err))
 		}
 		d := time.Since(start)
+		c := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		if i == 0 || d < bt {
-			bt = d
+			bt, cpu = d, c
 		}
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			rss = max(rss, float64(ru.Maxrss)/1024) // Linux reports KB
 		}
 	}
-	return bt, rss
+	return bt, rss, cpu
 }
 
 // findJQ finds jq, installing Debian's package when it is missing and we may.
