@@ -20,7 +20,7 @@ type Neuron struct {
 	// SubnetOwner marks the uid of the subnet owner's hotkey (or, on runtimes
 	// without SubnetOwnerHotkey, the lowest uid of the owner's coldkey): the
 	// burn uid of the winner policy.
-	SubnetOwner bool `json:"is_subnet_owner,omitempty"`
+	SubnetOwner bool `json:"subnet_owner,omitempty"`
 	hotkey      [32]byte
 }
 

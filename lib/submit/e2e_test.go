@@ -108,7 +108,7 @@ func TestEndToEnd(t *testing.T) {
 	if code != 0 || len(mg) != 2 || string(mg[1]["stake"]) != "1001" || string(mg[0]["validator_permit"]) != "true" {
 		t.Fatalf("metagraph: exit %d %s %s", code, out, stderr)
 	}
-	if string(mg[1]["is_subnet_owner"]) != "true" || mg[0]["is_subnet_owner"] != nil {
+	if string(mg[1]["subnet_owner"]) != "true" || mg[0]["subnet_owner"] != nil {
 		t.Fatalf("metagraph should mark uid 1 as the subnet owner: %s", out)
 	}
 

@@ -199,7 +199,7 @@ func readMetagraph(c *cli.Context, path string) ([]Neuron, error) {
 			problems = append(problems, fmt.Sprintf("%s: a metagraph line needs uid and hotkey", rec.Source))
 			return nil
 		}
-		if v, ok := rec.Get("is_subnet_owner"); ok && string(v) == "true" {
+		if v, ok := rec.Get("subnet_owner"); ok && string(v) == "true" {
 			n.Owner = true
 		}
 		ns = append(ns, n)
