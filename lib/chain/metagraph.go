@@ -17,11 +17,7 @@ type Neuron struct {
 	ValidatorPermit     bool   `json:"validator_permit"`
 	BlockAtRegistration uint64 `json:"block_at_registration"`
 	LastUpdate          uint64 `json:"last_update"`
-	// SubnetOwner marks the uid of the subnet owner's hotkey (or, on runtimes
-	// without SubnetOwnerHotkey, the lowest uid of the owner's coldkey): the
-	// burn uid of the winner policy.
-	SubnetOwner bool `json:"subnet_owner,omitempty"`
-	hotkey      [32]byte
+	hotkey              [32]byte
 }
 
 // HotkeyID is the hotkey's public key.
@@ -112,33 +108,7 @@ func (c *Client) Metagraph(ctx context.Context, at [32]byte, netuid uint16) ([]*
 			}
 		}
 	}
-	c.markOwner(ctx, at, netuid, neurons)
 	return neurons, nil
-}
-
-// markOwner flags the subnet owner's uid; a runtime without the storage
-// entries, or an owner without a uid, leaves every flag false.
-func (c *Client) markOwner(ctx context.Context, at [32]byte, netuid uint16, neurons []*Neuron) {
-	for _, entry := range []string{"SubnetOwnerHotkey", "SubnetOwner"} {
-		if !c.Meta.HasStorage("SubtensorModule", entry) {
-			continue
-		}
-		v, ok, err := c.Query(ctx, &at, "SubtensorModule", entry, netuid)
-		if err != nil || !ok {
-			continue
-		}
-		id, ok := AccountID(v)
-		if !ok {
-			continue
-		}
-		owner := keys.SS58Encode(id[:], keys.SubstratePrefix)
-		for _, nr := range neurons {
-			if entry == "SubnetOwnerHotkey" && nr.Hotkey == owner || entry == "SubnetOwner" && nr.Coldkey == owner {
-				nr.SubnetOwner = true
-				return
-			}
-		}
-	}
 }
 
 // SubnetExists reads NetworksAdded when the runtime has it.
