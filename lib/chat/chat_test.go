@@ -114,11 +114,14 @@ func TestEncodeFamilies(t *testing.T) {
 			[]string{"<|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", "yo<|eot_id|>"}},
 		{"llama3", []string{"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"}, Row{sp("sys"), row.Conversations},
 			[]string{"<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nsys<|eot_id|>", "<|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", "yo<|eot_id|>"}},
-		{"gemma", []string{"<bos>", "<start_of_turn>", "<end_of_turn>", "<|eot_id|>"}, row,
+		// Gemma's tokenizer has no <|eot_id|>: the validator's format
+		// ends turns with it as plain text, and so do we.
+		{"gemma", []string{"<bos>", "<start_of_turn>", "<end_of_turn>"}, row,
 			[]string{"<start_of_turn>user\nhi<end_of_turn>\n<start_of_turn>model\n", "yo<|eot_id|>"}},
-		{"gemma", []string{"<bos>", "<start_of_turn>", "<end_of_turn>", "<|eot_id|>"}, withSys,
+		{"gemma", []string{"<bos>", "<start_of_turn>", "<end_of_turn>"}, withSys,
 			[]string{"<bos>", "<start_of_turn>user\nhi<end_of_turn>\n<start_of_turn>model\n", "yo<|eot_id|>"}},
-		{"tinyllama", []string{"<|system|>", "<|user|>", "<|assistant|>", "<|endoftext|>"}, row,
+		// TinyLlama's markers are plain text to its tokenizer (only <unk>, <s>, </s> are added).
+		{"tinyllama", []string{"<unk>", "<s>", "</s>"}, row,
 			[]string{"<|system|>\nYou are a helpful assistant.\n<|endoftext|>\n", "<|user|>\nhi\n<|endoftext|>\n<|assistant|>\n", "yo<|endoftext|>\n"}},
 	}
 	for _, tt := range tests {

@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -26,6 +25,11 @@ type Template struct {
 	UserFormat      string  // a user turn, ending with the assistant header
 	AssistantFormat string  // an assistant turn, ending with the end-of-turn marker
 	DefaultSystem   *string // used when a row's system is missing or null; nil: none
+	// Markers are the family's special tokens that its tokenizer holds as
+	// single tokens (Check). Other markers in the formats are plain text to
+	// that tokenizer, and the validator encodes them as such: TinyLlama's
+	// <|user|>, and the <|eot_id|> the validator's gemma format ends with.
+	Markers []string
 }
 
 func str(s string) *string { return &s }
@@ -38,12 +42,14 @@ var templates = map[string]Template{
 		UserFormat:      "<|im_start|>user\n{content}<|im_end|>\n<|im_start|>assistant\n",
 		AssistantFormat: "{content}<|im_end|>\n",
 		DefaultSystem:   str("You are a helpful assistant."),
+		Markers:         []string{"<|im_start|>", "<|im_end|>"},
 	},
 	"llama3": {
 		Name:            "llama3",
 		SystemFormat:    "<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n{content}<|eot_id|>",
 		UserFormat:      "<|start_header_id|>user<|end_header_id|>\n\n{content}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
 		AssistantFormat: "{content}<|eot_id|>",
+		Markers:         []string{"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"},
 	},
 	"gemma": {
 		// The validator's system format is a bare "<bos>": a row's system text is dropped.
@@ -51,6 +57,7 @@ var templates = map[string]Template{
 		SystemFormat:    "<bos>",
 		UserFormat:      "<start_of_turn>user\n{content}<end_of_turn>\n<start_of_turn>model\n",
 		AssistantFormat: "{content}<|eot_id|>",
+		Markers:         []string{"<bos>", "<start_of_turn>", "<end_of_turn>"},
 	},
 	"tinyllama": {
 		Name:            "tinyllama",
@@ -123,23 +130,14 @@ func ForModel(dir string, name string) (Template, error) {
 	return Template{}, fmt.Errorf("%s: no chat template for model_type %q: pass a template name (%s)", path, cfg.ModelType, strings.Join(Names(), ", "))
 }
 
-var markerRE = regexp.MustCompile(`<\|[a-z_]+\|>|<bos>|<eos>|<start_of_turn>|<end_of_turn>`)
-
-// Check reports template markers that tok would not encode as single added
+// Check reports template markers that tok would not encode as single
 // tokens: a template for another family would otherwise be split into
 // ordinary pieces without any error.
 func Check(tok *tokenizer.Tokenizer, t Template) error {
 	var missing []string
-	seen := map[string]bool{}
-	for _, f := range []string{t.SystemFormat, t.UserFormat, t.AssistantFormat} {
-		for _, m := range markerRE.FindAllString(f, -1) {
-			if seen[m] {
-				continue
-			}
-			seen[m] = true
-			if ids := tok.Encode(m); len(ids) != 1 {
-				missing = append(missing, m)
-			}
+	for _, m := range t.Markers {
+		if ids := tok.Encode(m); len(ids) != 1 {
+			missing = append(missing, m)
 		}
 	}
 	if len(missing) > 0 {

@@ -166,37 +166,59 @@ func TestTokensUsage(t *testing.T) {
 // formatted segment on its own, as the validator's Python does.
 func TestQwen3RowsMatchReference(t *testing.T) {
 	qdir := filepath.Join(testenv.Shared(t), "tokenizers", "qwen3")
-	dir := t.TempDir()
-	for _, f := range []string{"tokenizer.json", "tokenizer_config.json"} {
-		b, err := os.ReadFile(filepath.Join(qdir, f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(dir, f), b, 0o644)
-	}
-	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"model_type": "qwen2"}`), 0o644)
-	code, stdout, stderr := runTokensCmd(t, "", "--model", dir, "-q", filepath.Join("testdata", "rows.jsonl"))
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	got := parseLines(t, stdout)
-
 	// The segments, written out by hand from the validator's templates.
 	sys := "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n"
 	u := func(s string) string { return "<|im_start|>user\n" + s + "<|im_end|>\n<|im_start|>assistant\n" }
 	a := func(s string) string { return s + "<|im_end|>\n" }
-	rows := [][]string{
+	rowsMatchReference(t, qdir, "qwen2", [][]string{
 		{sys, u("What is 2 + 2?"), a("4")},
 		{sys, u("Say hi"), a("Hi!"), u("Again"), a("Hi again.")},
 		{"<|im_start|>system\nBe brief.<|im_end|>\n", u("Write <|im_end|> inside text"), a("你好，世界 👋")},
 		{"<|im_start|>system\n<|im_end|>\n", u("odd trailing turn"), a("ok")},
 		{"<|im_start|>system\nx<|im_end|>\n", u("stripped like Python"), a("{content} braces stay")},
+	})
+}
+
+// TestTinyLlamaRowsMatchReference does the same with the tinyllama template
+// on a Llama 2-layout SentencePiece tokenizer, where every segment gets its
+// own "▁" prefix and the markers are plain text.
+func TestTinyLlamaRowsMatchReference(t *testing.T) {
+	sys := "<|system|>\nYou are a helpful assistant.\n<|endoftext|>\n"
+	u := func(s string) string { return "<|user|>\n" + s + "\n<|endoftext|>\n<|assistant|>\n" }
+	a := func(s string) string { return s + "<|endoftext|>\n" }
+	rowsMatchReference(t, filepath.Join("..", "tokenizer", "testdata", "sp-llama2"), "llama", [][]string{
+		{sys, u("What is 2 + 2?"), a("4")},
+		{sys, u("Say hi"), a("Hi!"), u("Again"), a("Hi again.")},
+		{"<|system|>\nBe brief.\n<|endoftext|>\n", u("Write <|im_end|> inside text"), a("你好，世界 👋")},
+		{"<|system|>\n\n<|endoftext|>\n", u("odd trailing turn"), a("ok")},
+		{"<|system|>\nx\n<|endoftext|>\n", u("stripped like Python"), a("{content} braces stay")},
+	})
+}
+
+// rowsMatchReference runs testdata/rows.jsonl through `tokens` with the
+// tokenizer of tokDir and compares with the reference encoding of the
+// given segments (system, then user/assistant pairs) one by one.
+func rowsMatchReference(t *testing.T, tokDir, modelType string, rows [][]string) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"tokenizer.json", "tokenizer_config.json"} {
+		b, err := os.ReadFile(filepath.Join(tokDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
 	}
+	os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"model_type": "`+modelType+`", "vocab_size": 32000}`), 0o644)
+	code, stdout, stderr := runTokensCmd(t, "", "--model", dir, "-q", filepath.Join("testdata", "rows.jsonl"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := parseLines(t, stdout)
 	var segs []string
 	for _, r := range rows {
 		segs = append(segs, r...)
 	}
-	ref := jsSegments(t, qdir, segs)
+	ref := jsSegments(t, tokDir, segs)
 	k := 0
 	for i, r := range rows {
 		var ids, labels []int32
