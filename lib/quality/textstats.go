@@ -321,37 +321,37 @@ func (s *TextStats) TopNgramShare(n int) float64 {
 	if m < 2 || s.Chars == 0 {
 		return 0
 	}
-	if n == 2 || len(s.rep) == 0 {
+	first := n == 2 || len(s.rep) == 0
+	if first {
 		s.hashWords()
 		s.gram = append(s.gram[:0], s.wordHash...)
 		for k := 1; k < n; k++ {
 			s.extend(k)
 		}
-		s.rep = s.rep[:0]
-		for range s.gram {
-			s.rep = append(s.rep, true)
-		}
-	} else {
-		s.extend(n - 1)
 	}
 	s.seen.reset(m)
 	s.slot = s.slot[:0]
 	best, bestAt := 0, 0
+	h, g := s.wordHash, s.gram
 	for i := 0; i < m; i++ {
-		if !s.rep[i] || !s.rep[i+1] {
-			s.slot = append(s.slot, -1)
-			continue
+		if !first {
+			// An n-gram repeats only where both of its (n-1)-grams do.
+			if !s.rep[i] || !s.rep[i+1] {
+				s.slot = append(s.slot, -1)
+				continue
+			}
+			g[i] = mix(g[i]*31 + h[i+n-1])
 		}
-		k := s.seen.slotOf(s.gram[i])
+		k := s.seen.slotOf(g[i])
 		s.slot = append(s.slot, k)
 		if c := int(s.seen.count[k]); c > best {
 			best, bestAt = c, i
 		}
 	}
+	s.rep = s.rep[:0]
 	for i := 0; i < m; i++ {
-		s.rep[i] = s.slot[i] >= 0 && s.seen.count[s.slot[i]] >= 2
+		s.rep = append(s.rep, s.slot[i] >= 0 && s.seen.count[s.slot[i]] >= 2)
 	}
-	s.rep = s.rep[:m]
 	if best < 2 {
 		return 0
 	}
