@@ -31,7 +31,7 @@ var DefaultRefusals = []string{
 // Phrases is a list of lower-case phrases searched for in answers.
 type Phrases struct {
 	list   [][]byte
-	prefix []uint32 // first four bytes of each phrase, OR 0x20 (0: no quick test)
+	prefix []uint32  // first four bytes of each phrase, OR 0x20 (0: no quick test)
 	first  [256]bool // first bytes of the phrases
 	firsts []byte    // the same, listed, when all are lower-case letters (for the fast scan)
 }
