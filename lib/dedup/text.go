@@ -279,4 +279,3 @@ func hex4(b []byte) (rune, bool) {
 	}
 	return r, true
 }
-
