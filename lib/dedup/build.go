@@ -6,6 +6,7 @@ import (
 	"io"
 	"unsafe"
 
+	"github.com/flock-off/ff/lib/app"
 	"github.com/flock-off/ff/lib/minhash"
 	"github.com/flock-off/ff/lib/pipeline"
 	"github.com/flock-off/ff/lib/record"
@@ -29,6 +30,8 @@ type buildOpts struct {
 	collect bool
 	// onBad is told about every malformed row, in input order.
 	onBad func(*record.RowError) error
+	// progress counts rows (a bar only on a terminal); may be nil.
+	progress *app.Progress
 }
 
 type buildStats struct {
@@ -213,6 +216,7 @@ func build(ctx context.Context, inputs []input, o buildOpts, out io.Writer, base
 			return err
 		}
 		off += int64(len(b.entries))
+		o.progress.Add(int64(len(b.rows)))
 		if o.collect {
 			ix.Rows = append(ix.Rows, b.rows...)
 			ix.Keys = append(ix.Keys, b.keys...)

@@ -59,7 +59,9 @@ func runOverlap(c *cli.Context) error {
 	if rejOut != nil {
 		defer rejOut.Abort()
 	}
-	ix, st, err := indexAll(ctx, ins, p, app.Threads(c), onBad)
+	prog := app.NewProgress(log, env.Stderr, -1, "signatures", false)
+	ix, st, err := indexAll(ctx, ins, p, app.Threads(c), onBad, prog)
+	prog.Finish()
 	if err != nil {
 		return err
 	}

@@ -88,7 +88,7 @@ func TestRecallOnRealNearDuplicates(t *testing.T) {
 	for _, f := range files {
 		ins = append(ins, input{Name: f, Path: f})
 	}
-	ix, _, err := indexAll(context.Background(), ins, p, 2, nil)
+	ix, _, err := indexAll(context.Background(), ins, p, 2, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,7 +78,7 @@ func openRejects(c *cli.Context, log *app.Log) (func(*record.RowError) error, *a
 
 // indexAll computes the signatures of all inputs into an unlinked temporary
 // store and returns the index over them.
-func indexAll(ctx context.Context, ins []input, p Params, threads int, onBad func(*record.RowError) error) (*Index, buildStats, error) {
+func indexAll(ctx context.Context, ins []input, p Params, threads int, onBad func(*record.RowError) error, progress *app.Progress) (*Index, buildStats, error) {
 	store, err := os.CreateTemp("", "ff-dedup-*.sig")
 	if err != nil {
 		return nil, buildStats{}, app.Failf("temporary store: %v", err)
@@ -94,7 +94,7 @@ func indexAll(ctx context.Context, ins []input, p Params, threads int, onBad fun
 		store.Close()
 		return nil, buildStats{}, app.Failf("temporary store: %v", err)
 	}
-	ix, st, err := build(ctx, ins, buildOpts{params: p, shards: 1, threads: threads, collect: true, onBad: onBad}, bw, base)
+	ix, st, err := build(ctx, ins, buildOpts{params: p, shards: 1, threads: threads, collect: true, onBad: onBad, progress: progress}, bw, base)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -163,7 +163,9 @@ func runDedup(c *cli.Context) error {
 		rmW, _ = record.NewWriter(rmOut, record.JSONL)
 	}
 
-	ix, st, err := indexAll(ctx, all, p, threads, onBad)
+	prog := app.NewProgress(log, env.Stderr, -1, "signatures", false)
+	ix, st, err := indexAll(ctx, all, p, threads, onBad, prog)
+	prog.Finish()
 	if err != nil {
 		return err
 	}

@@ -93,7 +93,9 @@ func runSignatures(c *cli.Context) error {
 	if err != nil {
 		return app.Failf("write %s: %v", c.String(app.FlagOutput), err)
 	}
-	_, st, err := build(c.Context, ins, buildOpts{params: p, shard: shard, shards: shards, threads: app.Threads(c), onBad: onBad}, out, base)
+	prog := app.NewProgress(log, app.EnvOf(c).Stderr, -1, "signatures", false)
+	_, st, err := build(c.Context, ins, buildOpts{params: p, shard: shard, shards: shards, threads: app.Threads(c), onBad: onBad, progress: prog}, out, base)
+	prog.Finish()
 	if err != nil {
 		return err
 	}
