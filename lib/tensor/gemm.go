@@ -14,6 +14,43 @@ const (
 // on up to threads goroutines. op(A) is M×K: A[i*lda+k], or A[k*lda+i] when
 // transA. op(B) is K×N: B[k*ldb+j], or B[j*ldb+k] when transB. C[i*ldc+j].
 func Gemm(threads int, transA, transB bool, M, N, K int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool) {
+	gemm(threads, transA, M, N, K, A, lda, bOperand{trans: transB, b: B, ldb: ldb}, C, ldc, accumulate)
+}
+
+// GemmPacked is Gemm with a B operand packed beforehand by PackB.
+func GemmPacked(threads int, transA bool, M int, A []float32, lda int, B *PackedB, C []float32, ldc int, accumulate bool) {
+	op := bOperand{trans: B.trans, b: B.src, ldb: B.ldb}
+	if B.nr == kernel.nr && B.kernel == kernel.name {
+		op.packed = B
+	}
+	gemm(threads, transA, M, B.N, B.K, A, lda, op, C, ldc, accumulate)
+}
+
+// bOperand is op(B): a plain matrix, or one packed beforehand whose
+// columns start at col0 (a multiple of the micro-tile width).
+type bOperand struct {
+	trans  bool
+	b      []float32
+	ldb    int
+	packed *PackedB
+	col0   int
+}
+
+// cols returns the operand restricted to columns j0.. of op(B).
+func (o bOperand) cols(j0 int) bOperand {
+	if o.packed != nil {
+		o.col0 += j0
+		return o
+	}
+	if o.trans {
+		o.b = o.b[j0*o.ldb:]
+	} else {
+		o.b = o.b[j0:]
+	}
+	return o
+}
+
+func gemm(threads int, transA bool, M, N, K int, A []float32, lda int, B bOperand, C []float32, ldc int, accumulate bool) {
 	if M == 0 || N == 0 {
 		return
 	}
@@ -25,20 +62,14 @@ func Gemm(threads int, transA, transB bool, M, N, K int, A []float32, lda int, B
 	// Split the output into threads stripes along the longer side, aligned
 	// to the micro-tile; every element belongs to exactly one stripe.
 	if threads <= 1 {
-		gemmSerial(transA, transB, M, N, K, A, lda, B, ldb, C, ldc, accumulate)
+		gemmSerial(transA, M, N, K, A, lda, B, C, ldc, accumulate)
 		return
 	}
-	if N >= M {
+	if N >= M || B.packed != nil {
 		tiles := (N + nr - 1) / nr
 		Parallel(threads, tiles, func(lo, hi int) {
 			j0, j1 := lo*nr, min(hi*nr, N)
-			var b []float32
-			if transB {
-				b = B[j0*ldb:]
-			} else {
-				b = B[j0:]
-			}
-			gemmSerial(transA, transB, M, j1-j0, K, A, lda, b, ldb, C[j0:], ldc, accumulate)
+			gemmSerial(transA, M, j1-j0, K, A, lda, B.cols(j0), C[j0:], ldc, accumulate)
 		})
 		return
 	}
@@ -51,9 +82,45 @@ func Gemm(threads int, transA, transB bool, M, N, K int, A []float32, lda int, B
 		} else {
 			a = A[i0*lda:]
 		}
-		gemmSerial(transA, transB, i1-i0, N, K, a, lda, B, ldb, C[i0*ldc:], ldc, accumulate)
+		gemmSerial(transA, i1-i0, N, K, a, lda, B, C[i0*ldc:], ldc, accumulate)
 	})
 }
+
+// PackedB is a B operand packed once in the micro-kernel's layout, for
+// matrices used many times unchanged (frozen weights): per block of blockK
+// rows of op(B), every column panel of width nr, k-major.
+type PackedB struct {
+	K, N   int
+	nr     int
+	kernel string
+	data   []float32
+	// The source, used as is when the micro-kernel changed since packing.
+	src   []float32
+	trans bool
+	ldb   int
+}
+
+// PackB packs op(B) (K×N, see Gemm). B must not change while the result is in use.
+func PackB(transB bool, K, N int, B []float32, ldb int) *PackedB {
+	nr := kernel.nr
+	panels := (N + nr - 1) / nr
+	p := &PackedB{K: K, N: N, nr: nr, kernel: kernel.name, data: make([]float32, panels*nr*K), src: B, trans: transB, ldb: ldb}
+	for pc := 0; pc < K; pc += blockK {
+		kc := min(blockK, K-pc)
+		packB(p.data[p.offset(pc, kc, 0):], transB, B, ldb, pc, 0, kc, N, nr)
+	}
+	return p
+}
+
+// offset is where the panel holding column j (a multiple of nr) of the
+// K block starting at row pc (kc rows) begins.
+func (p *PackedB) offset(pc, kc, j int) int {
+	panels := (p.N + p.nr - 1) / p.nr
+	return pc*panels*p.nr + j*kc
+}
+
+// Bytes is the memory the packed copy takes.
+func (p *PackedB) Bytes() int { return 4 * len(p.data) }
 
 type packBuf struct{ a, b, tile []float32 }
 
@@ -66,7 +133,7 @@ var packPool = sync.Pool{New: func() any {
 }}
 
 // gemmSerial is Gemm on the calling goroutine.
-func gemmSerial(transA, transB bool, M, N, K int, A []float32, lda int, B []float32, ldb int, C []float32, ldc int, accumulate bool) {
+func gemmSerial(transA bool, M, N, K int, A []float32, lda int, B bOperand, C []float32, ldc int, accumulate bool) {
 	if !accumulate {
 		for i := 0; i < M; i++ {
 			clear(C[i*ldc : i*ldc+N])
@@ -83,25 +150,30 @@ func gemmSerial(transA, transB bool, M, N, K int, A []float32, lda int, B []floa
 		nc := min(blockN, N-jc)
 		for pc := 0; pc < K; pc += blockK {
 			kc := min(blockK, K-pc)
-			packB(buf.b, transB, B, ldb, pc, jc, kc, nc, nr)
+			bp := buf.b
+			if B.packed != nil {
+				bp = B.packed.data[B.packed.offset(pc, kc, B.col0+jc):]
+			} else {
+				packB(bp, B.trans, B.b, B.ldb, pc, jc, kc, nc, nr)
+			}
 			for ic := 0; ic < M; ic += blockM {
 				mc := min(blockM, M-ic)
 				packA(buf.a, transA, A, lda, ic, pc, mc, kc, mr)
 				for jr := 0; jr < nc; jr += nr {
 					nw := min(nr, nc-jr)
-					bp := buf.b[jr*kc:]
+					bpr := bp[jr*kc:]
 					for ir := 0; ir < mc; ir += mr {
 						mw := min(mr, mc-ir)
 						ap := buf.a[ir*kc:]
 						off := (ic+ir)*ldc + jc + jr
 						if mw == mr && nw == nr {
-							kn.run(kc, ap, bp, C[off:], ldc)
+							kn.run(kc, ap, bpr, C[off:], ldc)
 							continue
 						}
 						// Edge tile: compute into a scratch tile, add the valid part.
 						t := buf.tile[:mr*nr]
 						clear(t)
-						kn.run(kc, ap, bp, t, nr)
+						kn.run(kc, ap, bpr, t, nr)
 						for i := 0; i < mw; i++ {
 							row := C[off+i*ldc : off+i*ldc+nw]
 							for j := range row {

@@ -121,3 +121,47 @@ func BenchmarkGemm512(b *testing.B) {
 		b.Run(kn.name, func(b *testing.B) { benchGemm(b, kn, 512, 512, 512) })
 	}
 }
+
+func TestGemmPackedMatchesGemm(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	saved := kernel
+	defer func() { kernel = saved }()
+	for _, kn := range kernels() {
+		kernel = kn
+		for _, sh := range [][3]int{{5, 7, 3}, {37, 300, 600}, {256, 70, 513}, {3, 2100, 40}} {
+			M, N, K := sh[0], sh[1], sh[2]
+			for _, trans := range []bool{false, true} {
+				ldb := N + 3
+				if trans {
+					ldb = K + 2
+				}
+				A, B := randSlice(r, M*K), randSlice(r, max(N, K)*ldb)
+				got := make([]float32, M*N)
+				pb := PackB(trans, K, N, B, ldb)
+				for _, threads := range []int{1, 3} {
+					plain := make([]float32, M*N)
+					Gemm(threads, false, trans, M, N, K, A, K, B, ldb, plain, N, false)
+					GemmPacked(threads, false, M, A, K, pb, got, N, false)
+					for i := range got {
+						if got[i] != plain[i] {
+							t.Fatalf("%s %v trans=%v threads=%d: element %d: packed %v, plain %v", kn.name, sh, trans, threads, i, got[i], plain[i])
+						}
+					}
+				}
+			}
+		}
+	}
+	// A kernel switch after packing falls back to the source matrix.
+	kernel = genericKernel
+	A, B := randSlice(r, 4*9), randSlice(r, 9*5)
+	pb := PackB(false, 9, 5, B, 5)
+	kernel = saved
+	got, want := make([]float32, 20), make([]float32, 20)
+	GemmPacked(1, false, 4, A, 9, pb, got, 5, false)
+	Gemm(1, false, false, 4, 5, 9, A, 9, B, 5, want, 5, false)
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("after kernel switch: %v, want %v", got, want)
+		}
+	}
+}
