@@ -26,10 +26,14 @@ type verdicts struct {
 	count   int64
 	// clusters with more than one row, and the rows in them
 	clusters, clustered int64
+	// largest cluster, and the lowest Jaccard of a removed row to its kept
+	// row (below the threshold only through chains of merges)
+	largest    int
+	minJaccard float64
 }
 
 func newVerdicts(n int) *verdicts {
-	return &verdicts{removed: make([]bool, n), why: make([]removal, n)}
+	return &verdicts{removed: make([]bool, n), why: make([]removal, n), minJaccard: 1}
 }
 
 func (v *verdicts) remove(id int, r removal) {
@@ -71,6 +75,7 @@ func (c *clusterer) resolve(keep keepRule, w io.Writer) (*verdicts, error) {
 		}
 		v.clusters++
 		v.clustered += int64(len(m))
+		v.largest = max(v.largest, len(m))
 		line = line[:0]
 		line = fmt.Appendf(line, `{"cluster":%d,"size":%d,"kept":{"row":%d,"source":`, cid, len(m), kept)
 		line = record.AppendString(line, ix.Source(int(kept)))
@@ -85,6 +90,7 @@ func (c *clusterer) resolve(keep keepRule, w io.Writer) (*verdicts, error) {
 				return nil, err
 			}
 			exact := ix.Rows[id].Exact == ix.Rows[kept].Exact
+			v.minJaccard = min(v.minJaccard, j)
 			v.remove(int(id), removal{Kept: kept, Jaccard: j, Exact: exact})
 			if !first {
 				line = append(line, ',')

@@ -242,8 +242,12 @@ func selfRun(ctx context.Context, ix *Index, keep keepRule, threads int, clOut i
 	}
 	summary := fmt.Sprintf("%d clusters (%d exact and %d verified near-duplicate merges, %d Jaccard checks)",
 		v.clusters, cl.exact, cl.merges, cl.v.calls)
+	if v.clusters > 0 {
+		summary += fmt.Sprintf("; largest cluster %d rows, lowest Jaccard to a kept row %s", v.largest, fmtJaccard(v.minJaccard))
+	}
 	return decide, summary, []app.KV{{Key: "clusters", Value: v.clusters}, {Key: "exact_merges", Value: cl.exact},
-		{Key: "near_merges", Value: cl.merges}, {Key: "jaccard_checks", Value: cl.v.calls}}, nil
+		{Key: "near_merges", Value: cl.merges}, {Key: "jaccard_checks", Value: cl.v.calls},
+		{Key: "largest_cluster", Value: v.largest}, {Key: "min_jaccard_to_kept", Value: v.minJaccard}}, nil
 }
 
 // writerOrNil avoids a typed-nil io.Writer for an absent *app.Output.
