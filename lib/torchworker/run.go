@@ -191,7 +191,7 @@ func session(ctx context.Context, python string, args []string, stderrCopy io.Wr
 	defer os.RemoveAll(dir)
 
 	cmd := exec.CommandContext(ctx, exe, append([]string{"-u", "-B", filepath.Join(dir, "worker.py")}, args...)...)
-	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1", "PYTHONNOUSERSITE=")
+	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1")
 	cmd.Dir = dir
 	setProcessGroup(cmd)
 	cmd.WaitDelay = 5 * time.Second
