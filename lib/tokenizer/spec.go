@@ -313,7 +313,8 @@ func buildDecoder(raw json.RawMessage) (decoder, error) {
 // modelSpec is tokenizer.json's BPE model.
 type modelSpec struct {
 	Type                    string           `json:"type"`
-	Vocab                   map[string]int32 `json:"vocab"`
+	VocabJSON               json.RawMessage  `json:"vocab"`
+	Vocab                   map[string]int32 `json:"-"`
 	Merges                  json.RawMessage  `json:"merges"`
 	Dropout                 *float64         `json:"dropout"`
 	UnkToken                *string          `json:"unk_token"`
@@ -329,6 +330,12 @@ func buildBPE(raw json.RawMessage, byteLevel bool) (*bpe, *modelSpec, error) {
 	var ms modelSpec
 	if err := json.Unmarshal(raw, &ms); err != nil {
 		return nil, nil, fmt.Errorf("model: %w", err)
+	}
+	var err error
+	if ms.Vocab, err = scanVocab(ms.VocabJSON); err != nil {
+		if err := json.Unmarshal(ms.VocabJSON, &ms.Vocab); err != nil {
+			return nil, nil, fmt.Errorf("model: vocab: %w", err)
+		}
 	}
 	if ms.Type != "BPE" && !(ms.Type == "" && !isNull(ms.Merges)) {
 		return nil, nil, fmt.Errorf("unsupported model %q (supported: BPE)", ms.Type)
@@ -403,20 +410,23 @@ func parseMerges(raw json.RawMessage) ([][2]string, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
-	var pairs [][]string
-	if err := json.Unmarshal(raw, &pairs); err == nil {
-		out := make([][2]string, len(pairs))
-		for i, p := range pairs {
-			if len(p) != 2 {
-				return nil, fmt.Errorf("merges[%d]: %d tokens, want 2", i, len(p))
+	strs, pairs, err := scanMerges(raw)
+	if err != nil {
+		strs, pairs = nil, nil
+		var lists [][]string
+		if err := json.Unmarshal(raw, &lists); err == nil {
+			for i, p := range lists {
+				if len(p) != 2 {
+					return nil, fmt.Errorf("merges[%d]: %d tokens, want 2", i, len(p))
+				}
+				pairs = append(pairs, [2]string{p[0], p[1]})
 			}
-			out[i] = [2]string{p[0], p[1]}
+		} else if err := json.Unmarshal(raw, &strs); err != nil {
+			return nil, fmt.Errorf("merges: neither [\"a b\", ...] nor [[\"a\", \"b\"], ...]")
 		}
-		return out, nil
 	}
-	var strs []string
-	if err := json.Unmarshal(raw, &strs); err != nil {
-		return nil, fmt.Errorf("merges: neither [\"a b\", ...] nor [[\"a\", \"b\"], ...]")
+	if pairs != nil {
+		return pairs, nil
 	}
 	out := make([][2]string, len(strs))
 	for i, s := range strs {
