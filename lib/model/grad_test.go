@@ -34,6 +34,7 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 				t.Fatal(err)
 			}
 			full := func() float64 {
+				m.WeightsChanged() // checkFD perturbs weights in place
 				s, _, err := m.Step(ids, labels, nil, nil, 0)
 				if err != nil {
 					t.Fatal(err)

@@ -6,7 +6,11 @@ import "github.com/flock-off/ff/lib/tensor"
 // The adapter's low-rank activation scale·drop(x)·Aᵀ [T, r] is kept in lu.
 func (m *Model) linearForward(w *workspace, l *Linear, x, y []float32, T int, acc bool, b binding, lu []float32) {
 	th := m.Threads
-	tensor.Gemm(th, false, true, T, l.Out, l.In, x, l.In, l.W, l.In, y, l.Out, acc)
+	if b.fwd != nil {
+		tensor.GemmPacked(th, false, T, x, l.In, b.fwd, y, l.Out, acc)
+	} else {
+		tensor.Gemm(th, false, true, T, l.Out, l.In, x, l.In, l.W, l.In, y, l.Out, acc)
+	}
 	if l.B != nil {
 		addBias(y, l.B, T, l.Out)
 	}
@@ -32,7 +36,9 @@ func (m *Model) linearForward(w *workspace, l *Linear, x, y []float32, T int, ac
 // gradients into b.grad.
 func (m *Model) linearBackward(w *workspace, l *Linear, x, dy, dx []float32, T int, acc bool, gl *Linear, b binding, lu []float32) {
 	th := m.Threads
-	if dx != nil {
+	if dx != nil && b.bwd != nil {
+		tensor.GemmPacked(th, false, T, dy, l.Out, b.bwd, dx, l.In, acc)
+	} else if dx != nil {
 		tensor.Gemm(th, false, false, T, l.In, l.Out, dy, l.Out, l.W, l.In, dx, l.In, acc)
 	}
 	if gl != nil {

@@ -10,7 +10,7 @@ import (
 // a label, logitChunk rows at a time (the [T, V] logits never exist at once),
 // and returns the summed cross-entropy. When training it leaves
 // d(loss)/d(final norm output) in w.dh and adds the LM head's gradient to mg.
-func (m *Model) lossHead(w *workspace, T int, labels []int32, train bool, mg *Weights) (float64, int) {
+func (m *Model) lossHead(w *workspace, T int, labels []int32, train bool, mg *Weights, packs *packCache) (float64, int) {
 	H, V := m.Config.HiddenSize, m.Config.VocabSize
 	L := m.Config.NumHiddenLayers
 	th := m.Threads
@@ -35,7 +35,11 @@ func (m *Model) lossHead(w *workspace, T int, labels []int32, train bool, mg *We
 			t := int(rows[c0+i])
 			copy(chunk[i*H:(i+1)*H], hF[t*H:(t+1)*H])
 		}
-		tensor.Gemm(th, false, true, n, V, H, chunk, H, m.LMHead, H, logits, V, false)
+		if packs != nil {
+			tensor.GemmPacked(th, false, n, chunk, H, packs.headFwd, logits, V, false)
+		} else {
+			tensor.Gemm(th, false, true, n, V, H, chunk, H, m.LMHead, H, logits, V, false)
+		}
 		var losses [logitChunk]float64
 		tensor.Parallel(th, n, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
@@ -52,7 +56,11 @@ func (m *Model) lossHead(w *workspace, T int, labels []int32, train bool, mg *We
 		}
 		// logits now hold d(loss)/d(logits) = softmax − onehot.
 		dchunk := w.dchunk[:n*H]
-		tensor.Gemm(th, false, false, n, H, V, logits, V, m.LMHead, H, dchunk, H, false)
+		if packs != nil {
+			tensor.GemmPacked(th, false, n, logits, V, packs.headBwd, dchunk, H, false)
+		} else {
+			tensor.Gemm(th, false, false, n, H, V, logits, V, m.LMHead, H, dchunk, H, false)
+		}
 		for i := 0; i < n; i++ {
 			t := int(rows[c0+i])
 			copy(dh[t*H:(t+1)*H], dchunk[i*H:(i+1)*H])

@@ -49,8 +49,13 @@ type Model struct {
 	// Recompute: 0 decides by size, 1 always keeps only each layer's input
 	// and recomputes the rest in the backward pass, -1 never does.
 	Recompute int
+	// PackLimit bounds the bytes of packed copies of the frozen weights that
+	// Step keeps to skip repacking them every step (0: 1 GiB; negative: none).
+	PackLimit int64
 
-	pool sync.Pool // *workspace; one per concurrent Step
+	pool   sync.Pool // *workspace; one per concurrent Step
+	packMu sync.Mutex
+	packs  *packCache
 }
 
 // linears lists a layer's projections in a fixed order (the adapter site order).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/flock-off/ff/lib/lora"
+	"github.com/flock-off/ff/lib/tensor"
 )
 
 // IgnoreIndex marks a label position that does not count in the loss.
@@ -32,6 +33,7 @@ func (m *Model) StepFull(ids, labels []int32, g *Weights) (sumLoss float64, nLab
 	if g == nil {
 		return 0, 0, fmt.Errorf("model: StepFull needs gradients")
 	}
+	m.WeightsChanged() // the caller updates weights after this; never use stale packs
 	return m.run(ids, labels, nil, nil, g, 0)
 }
 
@@ -85,8 +87,11 @@ func (m *Model) check(ids, labels []int32, ad *lora.Adapter, g *lora.Grads) erro
 	return nil
 }
 
-// binding is the adapter attached to one linear layer during a step.
+// binding is what a step attaches to one linear layer: its packed weights
+// (nil: pack on the fly) and its adapter.
 type binding struct {
+	fwd, bwd *tensor.PackedB
+
 	mod   *lora.Module
 	grad  *lora.ModuleGrads
 	scale float32
@@ -120,6 +125,17 @@ func (m *Model) run(ids, labels []int32, ad *lora.Adapter, lg *lora.Grads, mg *W
 	defer m.pool.Put(w)
 
 	binds := make([][7]binding, L)
+	var packs *packCache
+	if mg == nil {
+		packs = m.frozenPacks()
+	}
+	if packs != nil {
+		for i := range binds {
+			for j := range binds[i] {
+				binds[i][j].fwd, binds[i][j].bwd = packs.fwd[i][j], packs.bwd[i][j]
+			}
+		}
+	}
 	if ad != nil {
 		var drop float32
 		if lg != nil {
@@ -128,7 +144,8 @@ func (m *Model) run(ids, labels []int32, ad *lora.Adapter, lg *lora.Grads, mg *W
 		for i := range m.Layers {
 			for j, l := range m.Layers[i].linears() {
 				if mod := ad.Module(l.Name); mod != nil {
-					binds[i][j] = binding{mod: mod, grad: lg.Module(l.Name), scale: ad.Scale(), drop: drop, seed: seed, site: i*7 + j}
+					b := &binds[i][j]
+					b.mod, b.grad, b.scale, b.drop, b.seed, b.site = mod, lg.Module(l.Name), ad.Scale(), drop, seed, i*7+j
 				}
 			}
 		}
@@ -143,7 +160,7 @@ func (m *Model) run(ids, labels []int32, ad *lora.Adapter, lg *lora.Grads, mg *W
 	for l := 0; l < L; l++ {
 		m.layerForward(w, &w.acts[l%store], l, T, binds[l])
 	}
-	sum, n := m.lossHead(w, T, labels, train, mg)
+	sum, n := m.lossHead(w, T, labels, train, mg, packs)
 	if !train || n == 0 {
 		return sum, n, nil
 	}

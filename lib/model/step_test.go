@@ -19,6 +19,12 @@ func TestStepIsDeterministic(t *testing.T) {
 	ids, labels := randomTokens(7, 150, c.VocabSize) // > logitChunk label rows
 	run := func(threads, recompute int) (float64, *lora.Grads) {
 		m.Threads, m.Recompute = threads, recompute
+		// Odd thread counts run without packed weights, even ones with them.
+		m.PackLimit = 0
+		if threads%2 == 1 {
+			m.PackLimit = -1
+		}
+		m.WeightsChanged()
 		g := lora.NewGrads(ad)
 		s, n, err := m.Step(ids, labels, ad, g, 9)
 		if err != nil || n != 100 {
@@ -27,7 +33,7 @@ func TestStepIsDeterministic(t *testing.T) {
 		return s, g
 	}
 	s0, g0 := run(1, -1)
-	for _, v := range [][2]int{{1, 1}, {3, -1}, {4, 1}} {
+	for _, v := range [][2]int{{1, 1}, {2, -1}, {3, -1}, {4, 1}} {
 		s, g := run(v[0], v[1])
 		if s != s0 {
 			t.Errorf("threads %d recompute %d: loss %v, want %v", v[0], v[1], s, s0)
@@ -189,5 +195,24 @@ func TestAdapterRoundTripSameLoss(t *testing.T) {
 				t.Errorf("loss after round trip %v, before %v", got, want)
 			}
 		})
+	}
+}
+
+// After weights change in place, WeightsChanged makes Step see the new values.
+func TestWeightsChangedDropsPackedCopies(t *testing.T) {
+	c := tinyConfigs()["qwen2-untied-mha"]
+	m := randomModel(t, c, 1)
+	ids, labels := randomTokens(2, 20, c.VocabSize)
+	before, _ := m.Loss(ids, labels, nil)
+	for i := range m.Layers[0].Up.W {
+		m.Layers[0].Up.W[i] *= 3
+	}
+	m.WeightsChanged()
+	after, _ := m.Loss(ids, labels, nil)
+	m.PackLimit = -1
+	m.WeightsChanged()
+	unpacked, _ := m.Loss(ids, labels, nil)
+	if after == before || after != unpacked {
+		t.Errorf("loss before %v, after change %v, without packing %v", before, after, unpacked)
 	}
 }
