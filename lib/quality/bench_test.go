@@ -1,12 +1,31 @@
 package quality
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
 
-var benchAnswer = []byte(strings.Repeat("Photosynthesis is the process by which green plants use sunlight, water and carbon dioxide to make glucose and oxygen. ", 8) +
-	"\n\n1. First point here.\n2. Second point there.\n\n```python\ndef f(x):\n    return x * 2\n```")
+// benchAnswer is ~1 KB of varied prose with a list and code, like a chat answer.
+var benchAnswer = func() []byte {
+	words := strings.Fields(`the of and to in is you that it he was for on are as with his they at be this have from
+	or one had by word but not what all were we when your can said there use an each which she do how their if will
+	up other about out many then them these so some her would make like him into time has look two more write go see
+	number no way could people my than first water been call who oil its now find long down day did get come made may
+	part model data training answer question example function value result because however therefore include`)
+	r := rand.New(rand.NewPCG(5, 6))
+	var b strings.Builder
+	for b.Len() < 900 {
+		b.WriteString(words[r.IntN(len(words))])
+		if r.IntN(12) == 0 {
+			b.WriteString(". ")
+		} else {
+			b.WriteByte(' ')
+		}
+	}
+	b.WriteString("\n\n1. First point here.\n2. Second point there.\n\n```python\ndef f(x):\n    return x * 2\n```")
+	return []byte(b.String())
+}()
 
 func benchFilter(b *testing.B, filters string) {
 	on, _ := ParseFilters(filters)

@@ -84,7 +84,7 @@ func ParseFilters(list string) (FilterSet, error) {
 }
 
 // Checker runs the quality filters on answers. It keeps scratch space:
-// make one per worker.
+// make one per worker. Its fields must not change after the first Answer.
 type Checker struct {
 	On       FilterSet
 	T        Thresholds
@@ -93,6 +93,14 @@ type Checker struct {
 	// (for the --stats histograms).
 	AlwaysMeasure bool
 	stats         TextStats
+	// The set as a plain struct (map lookups per answer cost more than the filters).
+	ready, measure bool
+	on             onSet
+}
+
+// onSet is a FilterSet as plain switches.
+type onSet struct {
+	minWords, maxWords, dupLines, dupParas, topNgram, symbols, nonAlnum, wordLength, refusal bool
 }
 
 // measuring filters need TextStats; refusal and lang do not.
@@ -101,23 +109,22 @@ var measuring = []string{FilterMinWords, FilterMaxWords, FilterDupLines, FilterD
 
 // Answer checks one assistant answer; nil means it passes.
 func (c *Checker) Answer(text []byte) *Problem {
-	on := c.On
-	s := &c.stats
-	measure := c.AlwaysMeasure
-	for _, f := range measuring {
-		measure = measure || on[f]
+	if !c.ready {
+		c.prepare()
 	}
-	if !measure {
+	on := &c.on
+	s := &c.stats
+	if !c.measure {
 		return c.refusal(text)
 	}
-	s.Measure(text, on[FilterDupLines] || on[FilterDupParas] || on[FilterTopNgram])
-	if on[FilterMinWords] && s.Words < c.T.MinWords {
+	s.Measure(text, on.dupLines || on.dupParas, on.topNgram)
+	if on.minWords && s.Words < c.T.MinWords {
 		return &Problem{FilterMinWords, fmt.Sprintf("%d words < %d", s.Words, c.T.MinWords)}
 	}
-	if on[FilterMaxWords] && c.T.MaxWords > 0 && s.Words > c.T.MaxWords {
+	if on.maxWords && c.T.MaxWords > 0 && s.Words > c.T.MaxWords {
 		return &Problem{FilterMaxWords, fmt.Sprintf("%d words > %d", s.Words, c.T.MaxWords)}
 	}
-	if on[FilterDupLines] {
+	if on.dupLines {
 		if f := s.DupLineFrac(); f > c.T.MaxDupLineFrac {
 			return &Problem{FilterDupLines, "duplicate lines " + pct(f) + " > " + pct(c.T.MaxDupLineFrac)}
 		}
@@ -125,7 +132,7 @@ func (c *Checker) Answer(text []byte) *Problem {
 			return &Problem{FilterDupLines, "characters in duplicate lines " + pct(f) + " > " + pct(c.T.MaxDupLineChars)}
 		}
 	}
-	if on[FilterDupParas] {
+	if on.dupParas {
 		if f := s.DupParaFrac(); f > c.T.MaxDupParaFrac {
 			return &Problem{FilterDupParas, "duplicate paragraphs " + pct(f) + " > " + pct(c.T.MaxDupParaFrac)}
 		}
@@ -133,25 +140,23 @@ func (c *Checker) Answer(text []byte) *Problem {
 			return &Problem{FilterDupParas, "characters in duplicate paragraphs " + pct(f) + " > " + pct(c.T.MaxDupParaChars)}
 		}
 	}
-	if on[FilterTopNgram] && s.Words >= c.T.NgramMinWords {
-		for k, n := range []int{2, 3, 4} {
-			if f := s.TopNgramShare(n); f > c.T.MaxTopNgram[k] {
-				return &Problem{FilterTopNgram, "most repeated " + strconv.Itoa(n) + "-gram covers " + pct(f) + " > " + pct(c.T.MaxTopNgram[k])}
-			}
+	if on.topNgram && s.Words >= c.T.NgramMinWords {
+		if n, f := s.TopNgramOver(c.T.MaxTopNgram); n > 0 {
+			return &Problem{FilterTopNgram, "most repeated " + strconv.Itoa(n) + "-gram covers " + pct(f) + " > " + pct(c.T.MaxTopNgram[n-2])}
 		}
 	}
 	if s.Words >= c.T.StatsMinWords {
-		if on[FilterSymbols] {
+		if on.symbols {
 			if f := float64(s.SymbolWords) / float64(s.Words); f > c.T.MaxSymbolRatio {
 				return &Problem{FilterSymbols, "symbols per word " + ratio(f) + " > " + ratio(c.T.MaxSymbolRatio)}
 			}
 		}
-		if on[FilterNonAlnum] && s.NonSpace > 0 {
+		if on.nonAlnum && s.NonSpace > 0 {
 			if f := 1 - float64(s.Alnum)/float64(s.NonSpace); f > c.T.MaxNonAlnum {
 				return &Problem{FilterNonAlnum, "non-alphanumeric characters " + pct(f) + " > " + pct(c.T.MaxNonAlnum)}
 			}
 		}
-		if on[FilterWordLength] {
+		if on.wordLength {
 			m := float64(s.WordChars) / float64(s.Words)
 			if m < c.T.MinMeanWordLen || m > c.T.MaxMeanWordLen {
 				return &Problem{FilterWordLength, "mean word length " + ratio(m) + " outside " + ratio(c.T.MinMeanWordLen) + ".." + ratio(c.T.MaxMeanWordLen)}
@@ -161,8 +166,21 @@ func (c *Checker) Answer(text []byte) *Problem {
 	return c.refusal(text)
 }
 
+// prepare turns the FilterSet into plain switches once (a map lookup per
+// answer and filter would cost more than some filters).
+func (c *Checker) prepare() {
+	on := c.On
+	c.on = onSet{on[FilterMinWords], on[FilterMaxWords], on[FilterDupLines], on[FilterDupParas],
+		on[FilterTopNgram], on[FilterSymbols], on[FilterNonAlnum], on[FilterWordLength], on[FilterRefusal]}
+	c.measure = c.AlwaysMeasure
+	for _, f := range measuring {
+		c.measure = c.measure || on[f]
+	}
+	c.ready = true
+}
+
 func (c *Checker) refusal(text []byte) *Problem {
-	if c.On[FilterRefusal] && c.Refusals != nil {
+	if c.on.refusal && c.Refusals != nil {
 		if p := c.Refusals.Find(text); p != "" {
 			return &Problem{FilterRefusal, "contains " + strconv.Quote(p)}
 		}

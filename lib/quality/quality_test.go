@@ -182,7 +182,8 @@ func TestFilters(t *testing.T) {
 		}
 	}
 	// Repeated paragraphs are repeated lines too: dup_paragraphs shows when dup_lines is off.
-	c.On, _ = ParseFilters("default,-dup_lines")
+	on2, _ := ParseFilters("default,-dup_lines")
+	c = &Checker{On: on2, T: DefaultThresholds}
 	if p := c.Answer([]byte("Para one is here.\nsecond line\n\nPara one is here.\nsecond line\n\nx\n\nother")); p == nil || p.Rule != FilterDupParas {
 		t.Errorf("repeated paragraphs: %v", p)
 	}

@@ -33,6 +33,7 @@ type TextStats struct {
 	wordHash []uint64 // hash of each word, made on demand
 	gram     []uint64 // n-gram hashes, extended in place from n to n+1
 	seen     counter
+	grams    counter
 }
 
 const (
@@ -40,15 +41,15 @@ const (
 	fnvPrime  = 1099511628211
 )
 
-// Measure fills s for text. repetition also records where the words are
-// and measures repeated lines and paragraphs. ASCII is classified eight bytes
-// at a time (SWAR); other text rune by rune.
-func (s *TextStats) Measure(text []byte, repetition bool) {
+// Measure fills s for text. lines also measures repeated lines and
+// paragraphs; words records where the words are (for the n-gram counts).
+// ASCII is classified eight bytes at a time (SWAR); other text rune by rune.
+func (s *TextStats) Measure(text []byte, lines, words bool) {
 	*s = TextStats{wordHash: s.wordHash[:0], wordAt: s.wordAt[:0], wordLen: s.wordLen[:0],
-		gram: s.gram[:0], rep: s.rep[:0], slot: s.slot[:0], seen: s.seen}
+		gram: s.gram[:0], rep: s.rep[:0], slot: s.slot[:0], seen: s.seen, grams: s.grams}
 	s.text = text
 	s.Chars = len(text)
-	s.keep = repetition
+	s.keep = words
 	s.wstart = -1
 	i := 0
 	for ; i+8 <= len(text); i += 8 {
@@ -74,7 +75,7 @@ func (s *TextStats) Measure(text []byte, repetition bool) {
 		s.SymbolWords += hashWordsIn(text)
 	}
 	s.SymbolWords += bytes.Count(text, []byte("...")) + bytes.Count(text, []byte("…"))
-	if repetition {
+	if lines {
 		s.measureLines(text)
 	}
 }
@@ -360,6 +361,86 @@ func (s *TextStats) TopNgramShare(n int) float64 {
 		width += int(s.wordLen[bestAt+k])
 	}
 	return float64(best*width) / float64(s.Chars)
+}
+
+// TopNgramOver is the top_ngram filter: for n = 2, 3, 4 it reports the
+// first n whose most frequent n-gram covers more than limits[n-2] of the text,
+// with that share (0, 0: none does). It gives the same answer as comparing
+// TopNgramShare with the limits, faster: an n-gram of count c and width w
+// exceeds only if c > limit/w, and every word of it occurs at least c times,
+// so after one pass counting words only positions whose n words are all that
+// frequent are looked at.
+func (s *TextStats) TopNgramOver(limits [3]float64) (int, float64) {
+	w := len(s.wordAt)
+	if w < 2 || s.Chars == 0 {
+		return 0, 0
+	}
+	s.hashWords()
+	s.seen.reset(w)
+	s.slot = s.slot[:0]
+	maxLen, maxCount := 0, int32(0)
+	for i, h := range s.wordHash {
+		k := s.seen.slotOf(h)
+		s.slot = append(s.slot, k)
+		maxLen = max(maxLen, int(s.wordLen[i]))
+		maxCount = max(maxCount, s.seen.count[k])
+	}
+	// run[i]: how many words from i on are frequent enough (per n, below).
+	for n := 2; n <= 4 && n <= w; n++ {
+		limit := limits[n-2] * float64(s.Chars)
+		cmin := int(limit/float64(n*maxLen+n-1)) + 1
+		if cmin < 2 {
+			cmin = 2
+		}
+		if int(maxCount) < cmin {
+			continue // no word is frequent enough: the usual case
+		}
+		s.rep = s.rep[:0]
+		any := false
+		for i := range s.slot {
+			ok := int(s.seen.count[s.slot[i]]) >= cmin
+			s.rep = append(s.rep, ok)
+			any = any || ok
+		}
+		if !any {
+			continue
+		}
+		s.gram = s.gram[:0]
+		for i := 0; i+n <= w; i++ {
+			cand := true
+			for k := 0; k < n && cand; k++ {
+				cand = s.rep[i+k]
+			}
+			if cand {
+				h := s.wordHash[i]
+				for k := 1; k < n; k++ {
+					h = mix(h*31 + s.wordHash[i+k])
+				}
+				s.gram = append(s.gram, h, uint64(i))
+			}
+		}
+		if len(s.gram) < 4 {
+			continue
+		}
+		s.grams.reset(len(s.gram) / 2)
+		best, bestAt := 0, 0
+		for j := 0; j < len(s.gram); j += 2 {
+			if c := s.grams.add(s.gram[j]); c > best {
+				best, bestAt = c, int(s.gram[j+1])
+			}
+		}
+		if best < 2 {
+			continue
+		}
+		width := n - 1
+		for k := 0; k < n; k++ {
+			width += int(s.wordLen[bestAt+k])
+		}
+		if share := float64(best*width) / float64(s.Chars); share > limits[n-2] {
+			return n, share
+		}
+	}
+	return 0, 0
 }
 
 // extend turns k-gram hashes into (k+1)-gram hashes.

@@ -67,7 +67,7 @@ func TestMeasureMatchesNaive(t *testing.T) {
 	var s TextStats
 	for k := 0; k < 3000; k++ {
 		text := randomText(r)
-		s.Measure([]byte(text), true)
+		s.Measure([]byte(text), true, true)
 		words, nonSpace, alnum, symbols, fields := naiveStats(text)
 		if s.Words != words || s.NonSpace != nonSpace || s.Alnum != alnum || s.SymbolWords != symbols {
 			t.Fatalf("%q: got words %d nonspace %d alnum %d symbols %d, want %d %d %d %d",
@@ -78,10 +78,24 @@ func TestMeasureMatchesNaive(t *testing.T) {
 				t.Fatalf("%q: word %d is %q, want %q", text, i, got, f)
 			}
 		}
+		var shares [3]float64
 		for _, n := range []int{2, 3, 4} {
 			got, want := s.TopNgramShare(n), naiveTopNgram(text, n)
 			if math.Abs(got-want) > 1e-9 {
 				t.Fatalf("%q: top %d-gram share %v, want %v", text, n, got, want)
+			}
+			shares[n-2] = want
+		}
+		// The pruned filter decides as the exact shares do, at several limits.
+		for _, lim := range [][3]float64{{0.2, 0.18, 0.16}, {0.05, 0.05, 0.05}, {0.5, 0.02, 0.3}} {
+			wantN := 0
+			for k := 0; k < 3 && wantN == 0; k++ {
+				if shares[k] > lim[k] {
+					wantN = k + 2
+				}
+			}
+			if gotN, share := s.TopNgramOver(lim); gotN != wantN || gotN > 0 && math.Abs(share-shares[gotN-2]) > 1e-9 {
+				t.Fatalf("%q limits %v: TopNgramOver = %d %v, want %d (shares %v)", text, lim, gotN, share, wantN, shares)
 			}
 		}
 	}
@@ -90,7 +104,7 @@ func TestMeasureMatchesNaive(t *testing.T) {
 func TestDuplicateLinesAndParagraphs(t *testing.T) {
 	var s TextStats
 	text := "alpha beta\ngamma\nalpha beta\n\nalpha beta\ngamma\nalpha beta\n\nomega"
-	s.Measure([]byte(text), true)
+	s.Measure([]byte(text), true, true)
 	// lines: 7 non-blank, 3 repeat an earlier one ("alpha beta" x3, "gamma" x1)
 	if s.lines != 7 || s.dupLines != 4 {
 		t.Errorf("lines %d dup %d, want 7 and 4", s.lines, s.dupLines)
