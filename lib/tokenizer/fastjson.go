@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"unicode/utf8"
 )
 
 // The vocabulary and merges are most of a tokenizer.json (150k entries
@@ -38,23 +39,25 @@ func (s *jsonScanner) byte(c byte) bool {
 	return false
 }
 
-// str reads a JSON string; escapes are rare in vocabularies and go
-// through encoding/json.
+// str reads a JSON string; escapes and invalid UTF-8 (which encoding/json
+// replaces by U+FFFD) are rare in vocabularies and go through encoding/json.
 func (s *jsonScanner) str() (string, error) {
 	s.ws()
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return "", errShape
 	}
 	start := s.i
-	escaped := false
+	escaped, nonASCII := false, false
 	for j := s.i + 1; j < len(s.b); j++ {
 		switch c := s.b[j]; {
 		case c == '\\':
 			escaped = true
 			j++
+		case c >= utf8.RuneSelf:
+			nonASCII = true
 		case c == '"':
 			s.i = j + 1
-			if !escaped {
+			if !escaped && (!nonASCII || utf8.Valid(s.b[start+1:j])) {
 				return string(s.b[start+1 : j]), nil
 			}
 			var out string
