@@ -92,7 +92,7 @@ func TestTrainingMatchesTorch(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref, err := torchref.Run(py, torchref.Job{
-		ModelDir: tiny, AdapterIn: in, LoRA: torchref.LoRA{R: 8, Alpha: 16, Dropout: 0},
+		Forward: torchref.ForwardPath(root), ModelDir: tiny, AdapterIn: in, LoRA: torchref.LoRA{R: 8, Alpha: 16, Dropout: 0},
 		Recipe: res.Config.Recipe, Order: [][]int{res.Config.Order(len(ds.Examples), 0)},
 		Train: torchref.Rows(ds.Examples), Eval: torchref.Rows(ev.Examples), Threads: 2, WantAdapter: true,
 	})

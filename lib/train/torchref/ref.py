@@ -1,114 +1,76 @@
 # The PyTorch reference of ff-score's CPU recipe, for the parity test and the
-# benchmark: a plain Qwen2/Llama decoder with peft-style LoRA on every linear
-# layer, trained with torch.optim.AdamW, clip_grad_norm_ and a LambdaLR of
-# transformers' linear warm-up schedule, gradient accumulation normalized by
-# the window's label-token count, and batch-size-1 evaluation.
+# benchmark: the model developer's reference forward (lib/model/testdata/
+# reference.py, written from the Hugging Face modeling code) with peft-style
+# LoRA and dropout on every linear layer of the blocks, trained with
+# torch.optim.AdamW, clip_grad_norm_ and a LambdaLR of transformers' linear
+# warm-up schedule, gradient accumulation normalized by the window's
+# label-token count, and batch-size-1 evaluation.
 #
-# Input (stdin, JSON): model_dir, adapter_in (peft dir or null), lora
-# {r, alpha, dropout}, recipe (train.Recipe fields), order (list of epochs of
+# Input (stdin, JSON): forward (path of reference.py), model_dir, adapter_in
+# (peft dir or null), lora {r, alpha, dropout}, recipe (train.Recipe fields), order (list of epochs of
 # indices), train and eval ([{"ids": [...], "labels": [...]}]), threads,
 # want_adapter. Output (stdout, JSON): base_eval_loss, eval_loss, step_losses,
 # train_loss, train_tokens, train_seconds, adapter ({name: flat list}).
-import json, math, struct, sys, time
+import importlib.util, json, math, sys, time
 import torch
 import torch.nn.functional as F
 
 
-def load_safetensors(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    n = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + n])
-    out = {}
-    for name, v in header.items():
-        if name == "__metadata__":
-            continue
-        s, e = v["data_offsets"]
-        buf = bytearray(data[8 + n + s:8 + n + e])
-        dt = {"F32": torch.float32, "BF16": torch.bfloat16, "F16": torch.float16}[v["dtype"]]
-        out[name] = torch.frombuffer(buf, dtype=dt).float().reshape(v["shape"]).clone()
-    return out
+def load_forward(path):
+    """The model developer's reference forward (lib/model/testdata/reference.py)."""
+    spec = importlib.util.spec_from_file_location("ffreference", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
-class Decoder:
-    def __init__(self, model_dir, lora_cfg, adapter_in, seed):
-        cfg = json.load(open(model_dir + "/config.json"))
-        self.cfg = cfg
-        self.W = load_safetensors(model_dir + "/model.safetensors")
-        if "lm_head.weight" not in self.W:
-            self.W["lm_head.weight"] = self.W["model.embed_tokens.weight"]
-        self.nh, self.kvh = cfg["num_attention_heads"], cfg["num_key_value_heads"]
-        self.d = cfg.get("head_dim") or cfg["hidden_size"] // self.nh
-        self.eps, self.theta = cfg["rms_norm_eps"], cfg.get("rope_theta", 10000.0)
-        self.layers = cfg["num_hidden_layers"]
-        self.r, self.scale, self.p = lora_cfg["r"], lora_cfg["alpha"] / lora_cfg["r"], lora_cfg["dropout"]
-        self.lora = {}
-        names = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-                 "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]
-        given = load_safetensors(adapter_in + "/adapter_model.safetensors") if adapter_in else {}
+class Adapter:
+    """peft LoRA on every linear layer of the blocks: delta = scale * B(A(dropout(x)))."""
+
+    NAMES = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+             "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"]
+
+    def __init__(self, ref, cfg, w, lora_cfg, adapter_in, seed):
+        self.scale, self.p, self.train = lora_cfg["alpha"] / lora_cfg["r"], lora_cfg["dropout"], False
+        given = ref.read_safetensors(adapter_in + "/adapter_model.safetensors") if adapter_in else {}
         g = torch.Generator().manual_seed(seed)
-        for i in range(self.layers):
-            for n in names:
+        self.t = {}
+        for i in range(cfg["num_hidden_layers"]):
+            for n in self.NAMES:
                 m = "model.layers.%d.%s" % (i, n)
-                w = self.W[m + ".weight"]
                 key = "base_model.model." + m
                 if given:
                     a, b = given[key + ".lora_A.weight"], given[key + ".lora_B.weight"]
                 else:
-                    bound = 1 / math.sqrt(w.shape[1])
-                    a = (torch.rand(self.r, w.shape[1], generator=g) * 2 - 1) * bound
-                    b = torch.zeros(w.shape[0], self.r)
-                self.lora[m] = (a.clone().requires_grad_(True), b.clone().requires_grad_(True))
+                    out_f, in_f = w[m + ".weight"].shape
+                    bound = 1 / math.sqrt(in_f)
+                    a = (torch.rand(lora_cfg["r"], in_f, generator=g) * 2 - 1) * bound
+                    b = torch.zeros(out_f, lora_cfg["r"])
+                self.t[m] = (a.clone().requires_grad_(True), b.clone().requires_grad_(True))
 
     def params(self):
-        return [t for m in sorted(self.lora) for t in self.lora[m]]
+        return [t for m in sorted(self.t) for t in self.t[m]]
 
-    def lin(self, x, m, train):
-        y = x @ self.W[m + ".weight"].T
-        if m + ".bias" in self.W:
-            y = y + self.W[m + ".bias"]
-        a, b = self.lora[m]
-        xi = F.dropout(x, self.p, training=True) if (train and self.p > 0) else x
-        return y + self.scale * ((xi @ a.T) @ b.T)
+    def delta(self, name, x):
+        a, b = self.t[name]
+        if self.train and self.p > 0:
+            x = F.dropout(x, self.p, training=True)
+        return (x @ a.t()) @ b.t() * self.scale
 
-    def rms(self, x, w):
-        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * w
+
+class Decoder:
+    def __init__(self, ref, model_dir, lora_cfg, adapter_in, seed):
+        self.ref = ref
+        self.cfg = json.load(open(model_dir + "/config.json"))
+        self.w = ref.read_safetensors(model_dir + "/model.safetensors")
+        self.lora = Adapter(ref, self.cfg, self.w, lora_cfg, adapter_in, seed)
+
+    def params(self):
+        return self.lora.params()
 
     def loss(self, ids, labels, train):
-        T, d = len(ids), self.d
-        ids_t = torch.tensor(ids)
-        x = self.W["model.embed_tokens.weight"][ids_t]
-        inv = 1.0 / (self.theta ** (torch.arange(0, d, 2, dtype=torch.float32) / d))
-        fr = torch.outer(torch.arange(T, dtype=torch.float32), inv)
-        emb = torch.cat([fr, fr], -1)
-        cos, sin = emb.cos(), emb.sin()
-
-        def rope(t):
-            t1, t2 = t[..., :d // 2], t[..., d // 2:]
-            return t * cos + torch.cat([-t2, t1], -1) * sin
-
-        mask = torch.full((T, T), float("-inf")).triu(1)
-        for i in range(self.layers):
-            p = "model.layers.%d." % i
-            h = self.rms(x, self.W[p + "input_layernorm.weight"])
-            q = self.lin(h, p + "self_attn.q_proj", train).view(T, self.nh, d).transpose(0, 1)
-            k = self.lin(h, p + "self_attn.k_proj", train).view(T, self.kvh, d).transpose(0, 1)
-            v = self.lin(h, p + "self_attn.v_proj", train).view(T, self.kvh, d).transpose(0, 1)
-            q, k = rope(q), rope(k)
-            k = k.repeat_interleave(self.nh // self.kvh, 0)
-            v = v.repeat_interleave(self.nh // self.kvh, 0)
-            att = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(d) + mask, -1)
-            o = (att @ v).transpose(0, 1).reshape(T, self.nh * d)
-            x = x + self.lin(o, p + "self_attn.o_proj", train)
-            h = self.rms(x, self.W[p + "post_attention_layernorm.weight"])
-            gt = self.lin(h, p + "mlp.gate_proj", train)
-            up = self.lin(h, p + "mlp.up_proj", train)
-            x = x + self.lin(F.silu(gt) * up, p + "mlp.down_proj", train)
-        x = self.rms(x, self.W["model.norm.weight"])
-        logits = x @ self.W["lm_head.weight"].T
-        lab = torch.tensor(labels[1:])
-        n = int((lab != -100).sum())
-        return F.cross_entropy(logits[:-1], lab, ignore_index=-100, reduction="sum"), n
+        self.lora.train = train
+        return self.ref.forward(self.cfg, self.w, self.lora, ids, labels)
 
 
 def evaluate(m, rows):
@@ -125,7 +87,7 @@ def main():
     if job.get("threads"):
         torch.set_num_threads(job["threads"])
     torch.manual_seed(job["recipe"]["seed"])
-    m = Decoder(job["model_dir"], job["lora"], job.get("adapter_in"), job["recipe"]["seed"])
+    m = Decoder(load_forward(job["forward"]), job["model_dir"], job["lora"], job.get("adapter_in"), job["recipe"]["seed"])
     out = {}
     if job.get("eval"):
         out["base_eval_loss"] = evaluate(m, job["eval"])
@@ -172,7 +134,7 @@ def main():
         out["eval_loss"] = evaluate(m, job["eval"])
     if job.get("want_adapter"):
         out["adapter"] = {}
-        for name, (a, b) in m.lora.items():
+        for name, (a, b) in m.lora.t.items():
             out["adapter"][name + ".lora_A.weight"] = a.detach().reshape(-1).tolist()
             out["adapter"][name + ".lora_B.weight"] = b.detach().reshape(-1).tolist()
     json.dump(out, sys.stdout)

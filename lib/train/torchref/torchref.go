@@ -1,5 +1,5 @@
-// Package torchref is the PyTorch reference of ff-score's CPU recipe (a
-// plain Qwen2/Llama decoder with LoRA written for the test, torch's AdamW,
+// Package torchref is the PyTorch reference of ff-score's CPU recipe (the
+// model package's reference forward with LoRA and dropout, torch's AdamW,
 // clip_grad_norm_ and a LambdaLR of the linear schedule), used by ff-score's
 // parity test and its benchmark. It is test tooling, not a backend (that is
 // lib/torchworker).
@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 
 	"github.com/flock-off/ff/lib/train"
@@ -34,6 +35,9 @@ type LoRA struct {
 
 // Job is what the reference runs.
 type Job struct {
+	// Forward is the path of the model developer's reference forward,
+	// lib/model/testdata/reference.py (see ForwardPath).
+	Forward     string       `json:"forward"`
 	ModelDir    string       `json:"model_dir"`
 	AdapterIn   string       `json:"adapter_in,omitempty"`
 	LoRA        LoRA         `json:"lora"`
@@ -56,6 +60,11 @@ type Result struct {
 	Adapter      map[string][]float64 `json:"adapter"` // peft names without "base_model.model."
 	// PeakRSSBytes is the Python process's peak resident memory.
 	PeakRSSBytes int64 `json:"-"`
+}
+
+// ForwardPath is where the reference forward lives under the repository root.
+func ForwardPath(root string) string {
+	return filepath.Join(root, "lib", "model", "testdata", "reference.py")
 }
 
 // Rows converts training examples.

@@ -169,7 +169,7 @@ func run(nRows, threads int, pythonFlag string) error {
 		ex = append(ex, &train.Example{IDs: ids, Labels: labels})
 	}
 	ref, err := torchref.Run(python, torchref.Job{
-		ModelDir: dir, LoRA: torchref.LoRA{R: res.Config.LoraR, Alpha: res.Config.LoraAlpha, Dropout: res.Config.LoraDropout},
+		Forward: torchref.ForwardPath("."), ModelDir: dir, LoRA: torchref.LoRA{R: res.Config.LoraR, Alpha: res.Config.LoraAlpha, Dropout: res.Config.LoraDropout},
 		Recipe: res.Config.Recipe, Order: [][]int{res.Config.Order(len(ex), 0)}, Train: torchref.Rows(ex), Threads: threads,
 	})
 	if err != nil {
