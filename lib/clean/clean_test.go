@@ -13,6 +13,7 @@ import (
 	"github.com/flock-off/ff/lib/internal/testenv"
 	"github.com/flock-off/ff/lib/quality"
 	"github.com/flock-off/ff/lib/record"
+	"github.com/parquet-go/parquet-go"
 )
 
 func runMain(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -121,5 +122,46 @@ func TestRealDataConvertsToCanonicalSFT(t *testing.T) {
 				t.Fatalf("%s: output row fails validation: %v", rec.Source, p)
 			}
 		}
+	}
+}
+
+// A Parquet file written by ff-clean has the documented schema (docs/ff-clean.md):
+// system string, conversations list<struct<role string, content string>>, then
+// the other fields with inferred types; reading it back gives the JSONL rows.
+func TestParquetOutputSchema(t *testing.T) {
+	dir := t.TempDir()
+	in := `{"id":1,"instruction":"Name a colour.","output":"Red."}` + "\n" +
+		`{"id":2,"prompt":"Say hi.","completion":"Hi there."}` + "\n"
+	pq := filepath.Join(dir, "out.parquet")
+	if code, _, errs := runMain(t, in, "-o", pq); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	data, err := os.ReadFile(pq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `message row {
+	optional binary system (STRING);
+	optional group conversations (LIST) {
+		repeated group list {
+			optional group element {
+				optional binary role (STRING);
+				optional binary content (STRING);
+			}
+		}
+	}
+	optional int64 id (INT(64,true));
+}`
+	if got := strings.TrimSpace(f.Schema().String()); got != want {
+		t.Errorf("schema:\n%s\nwant:\n%s", got, want)
+	}
+	_, jsonl, _ := runMain(t, in)
+	_, back, _ := runMain(t, "", "--normalize", "none", "--filters", "none", pq)
+	if back != jsonl {
+		t.Errorf("Parquet read back:\n%s\nwant:\n%s", back, jsonl)
 	}
 }
