@@ -107,3 +107,19 @@ func TestLogJSON(t *testing.T) {
 		t.Errorf("--quiet printed %q", b.String())
 	}
 }
+
+func TestOutputToDevice(t *testing.T) {
+	// A non-regular file (here /dev/null) is written in place, never renamed over.
+	o, err := CreateOutput(os.DevNull, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.WriteString("x\n")
+	if err := o.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(os.DevNull)
+	if err != nil || st.Mode().IsRegular() {
+		t.Fatalf("%s was replaced: %v %v", os.DevNull, st.Mode(), err)
+	}
+}

@@ -12,15 +12,25 @@ import (
 // or failed run calls Abort and leaves no partial file.
 type Output struct {
 	*bufio.Writer
-	path string
-	tmp  *os.File
-	done bool
+	path   string
+	tmp    *os.File
+	direct *os.File // a non-regular file written in place
+	done   bool
 }
 
 // CreateOutput opens path for writing; "" or "-" means stdout.
 func CreateOutput(path string, stdout io.Writer) (*Output, error) {
 	if path == "" || path == "-" {
 		return &Output{Writer: bufio.NewWriterSize(stdout, 1<<20)}, nil
+	}
+	// A device, pipe or socket (/dev/stdout, a FIFO) cannot be replaced by a
+	// rename: write to it directly.
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() && !st.IsDir() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, Failf("open output: %v", err)
+		}
+		return &Output{Writer: bufio.NewWriterSize(f, 1<<20), path: path, direct: f}, nil
 	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
@@ -42,6 +52,12 @@ func (o *Output) Commit() error {
 	if err := o.Flush(); err != nil {
 		o.abortFile()
 		return Failf("write %s: %v", o.name(), err)
+	}
+	if o.direct != nil {
+		if err := o.direct.Close(); err != nil {
+			return Failf("write %s: %v", o.path, err)
+		}
+		return nil
 	}
 	if o.tmp == nil {
 		return nil
@@ -70,6 +86,9 @@ func (o *Output) Abort() {
 	o.done = true
 	if o.tmp == nil {
 		o.Flush()
+		if o.direct != nil {
+			o.direct.Close()
+		}
 		return
 	}
 	o.abortFile()
