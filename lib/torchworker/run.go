@@ -26,6 +26,16 @@ func Run(ctx context.Context, job Job, onProgress func(Progress)) (Result, error
 	if err := job.Check(); err != nil {
 		return Result{}, app.Exit(app.Usage, err)
 	}
+	// The worker runs in its script directory: hand it absolute paths.
+	for _, p := range []*string{&job.ModelDir, &job.AdapterIn, &job.AdapterOut} {
+		if *p != "" {
+			abs, err := filepath.Abs(*p)
+			if err != nil {
+				return Result{}, app.Exit(app.Failure, fmt.Errorf("torch backend: %w", err))
+			}
+			*p = abs
+		}
+	}
 	wire := wireJob{
 		Protocol: ProtocolVersion, ModelDir: job.ModelDir, Train: job.Train, Order: job.Order,
 		Eval: job.Eval, BaseEval: job.BaseEval, EvalOnly: job.EvalOnly, Recipe: job.Recipe,
@@ -81,7 +91,7 @@ func Run(ctx context.Context, job Job, onProgress func(Progress)) (Result, error
 		if err := replaceDir(staging, job.AdapterOut); err != nil {
 			return Result{}, app.Exit(app.Failure, fmt.Errorf("torch backend: save adapter: %w", err))
 		}
-		res.AdapterOut = job.AdapterOut
+		res.AdapterOut = job.AdapterOut // absolute
 	}
 	return *res, nil
 }

@@ -79,6 +79,29 @@ func TestTorchTrainSaveReload(t *testing.T) {
 	checkPeftDir(t, filepath.Join(dir, "a1"), smallQwen.Layers, rc)
 }
 
+// TestTorchRelativePaths: relative model and adapter paths are the
+// caller's, although the worker runs in its own directory.
+func TestTorchRelativePaths(t *testing.T) {
+	py := testenv.TorchPython(t)
+	t.Chdir(t.TempDir())
+	os.Mkdir("m", 0o755)
+	writeTinyModel(t, "m", smallQwen, 1)
+	rc := DefaultRecipe()
+	rc.Epochs = 1
+	_, err := Run(context.Background(), Job{ModelDir: "m", Train: tinySequences(4, 300, 1), Eval: tinySequences(2, 300, 2),
+		Recipe: rc, AdapterOut: "out/a", Device: "cpu", Python: py}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat("out/a/adapter_model.safetensors"); err != nil {
+		t.Error(err)
+	}
+	if _, err := Run(context.Background(), Job{ModelDir: "m", Eval: tinySequences(2, 300, 2), EvalOnly: true, AdapterIn: "out/a",
+		Device: "cpu", Python: py}, nil); err != nil {
+		t.Error(err)
+	}
+}
+
 // checkPeftDir checks adapter_config.json and the tensor names and shapes
 // of adapter_model.safetensors against what peft writes.
 func checkPeftDir(t *testing.T, dir string, layers int, rc Recipe) {
