@@ -147,7 +147,7 @@ func runOverlap(c *cli.Context) error {
 			exact[d][o]++
 		}
 	}
-	out, err := createOutput("", env.Stdout)
+	out, err := app.CreateOutput("", env.Stdout)
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func openRejects(c *cli.Context, log *app.Log) (func(*record.RowError) error, *a
 	var out *app.Output
 	var w record.Writer
 	if p := c.String(app.FlagRejects); p != "" {
-		o, err := createOutput(p, nil)
+		o, err := app.CreateOutput(p, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -135,7 +135,7 @@ func runDedup(c *cli.Context) error {
 	if err != nil {
 		return app.Usagef("%v", err)
 	}
-	out, err := createOutput(c.String(app.FlagOutput), env.Stdout)
+	out, err := app.CreateOutput(c.String(app.FlagOutput), env.Stdout)
 	if err != nil {
 		return err
 	}
@@ -149,14 +149,14 @@ func runDedup(c *cli.Context) error {
 	}
 	var clOut, rmOut *app.Output
 	if path := c.String(flagClusters); path != "" {
-		if clOut, err = createOutput(path, nil); err != nil {
+		if clOut, err = app.CreateOutput(path, nil); err != nil {
 			return err
 		}
 		defer clOut.Abort()
 	}
 	var rmW record.Writer
 	if path := c.String(flagRemoved); path != "" {
-		if rmOut, err = createOutput(path, nil); err != nil {
+		if rmOut, err = app.CreateOutput(path, nil); err != nil {
 			return err
 		}
 		defer rmOut.Abort()

@@ -80,7 +80,7 @@ func runSignatures(c *cli.Context) error {
 	if rejOut != nil {
 		defer rejOut.Abort()
 	}
-	out, err := createOutput(c.String(app.FlagOutput), nil)
+	out, err := app.CreateOutput(c.String(app.FlagOutput), nil)
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func runBuckets(c *cli.Context) error {
 	cl := newClusterer(ix)
 	cl.mergeExact() // exact duplicates sit out of LSH, as in the single run
 	g := bandGroups(ix, cl.exactDup, band)
-	out, err := createOutput(c.String(app.FlagOutput), nil)
+	out, err := app.CreateOutput(c.String(app.FlagOutput), nil)
 	if err != nil {
 		return err
 	}
@@ -297,7 +297,7 @@ func runClusters(c *cli.Context) error {
 			return err
 		}
 	}
-	out, err := createOutput(c.String(app.FlagOutput), app.EnvOf(c).Stdout)
+	out, err := app.CreateOutput(c.String(app.FlagOutput), app.EnvOf(c).Stdout)
 	if err != nil {
 		return err
 	}
@@ -346,7 +346,7 @@ func runFilter(c *cli.Context) error {
 	if err != nil {
 		return app.Usagef("%v", err)
 	}
-	out, err := createOutput(c.String(app.FlagOutput), app.EnvOf(c).Stdout)
+	out, err := app.CreateOutput(c.String(app.FlagOutput), app.EnvOf(c).Stdout)
 	if err != nil {
 		return err
 	}
@@ -354,7 +354,7 @@ func runFilter(c *cli.Context) error {
 	var rmOut *app.Output
 	var rmW record.Writer
 	if p := c.String(flagRemoved); p != "" {
-		if rmOut, err = createOutput(p, nil); err != nil {
+		if rmOut, err = app.CreateOutput(p, nil); err != nil {
 			return err
 		}
 		defer rmOut.Abort()
