@@ -1,0 +1,249 @@
+package quality
+
+import "encoding/binary"
+
+// hashWords hashes each recorded word (done only when an n-gram filter asks).
+func (s *TextStats) hashWords() {
+	s.wordHash = s.wordHash[:0]
+	t := s.text
+	for k, at := range s.wordAt {
+		n := int(s.wordLen[k])
+		if n <= 8 && int(at)+8 <= len(t) { // the common short word: one load, masked
+			x := binary.LittleEndian.Uint64(t[at:]) & (^uint64(0) >> (64 - 8*n))
+			s.wordHash = append(s.wordHash, mix(x^uint64(n)*0x9e3779b97f4a7c15))
+			continue
+		}
+		s.wordHash = append(s.wordHash, hashBytes(t[at:int(at)+n]))
+	}
+}
+
+// hashBytes is a fast non-cryptographic hash, eight bytes at a time.
+func hashBytes(b []byte) uint64 {
+	if len(b) <= 8 {
+		var x uint64
+		for i, c := range b {
+			x |= uint64(c) << (8 * i)
+		}
+		return mix(x ^ uint64(len(b))*0x9e3779b97f4a7c15)
+	}
+	h := uint64(len(b)) * 0x9e3779b97f4a7c15
+	for len(b) >= 8 {
+		h = mix(h ^ binary.LittleEndian.Uint64(b))
+		b = b[8:]
+	}
+	if len(b) > 0 {
+		var tail uint64
+		for i, c := range b {
+			tail |= uint64(c) << (8 * i)
+		}
+		h = mix(h ^ tail)
+	}
+	return h
+}
+
+// TopNgramShare is the share of the text's bytes covered by the most
+// frequent word n-gram, counting only n-grams that occur at least twice
+// (Gopher counts a unique n-gram too, which flags every short answer).
+// Calls must go n = 2, 3, 4 in order: each extends the previous hashes, and
+// an n-gram can repeat only where both its (n-1)-grams repeat, so later
+// passes look at those positions only.
+func (s *TextStats) TopNgramShare(n int) float64 {
+	m := len(s.wordAt) - n + 1
+	if m < 2 || s.Chars == 0 {
+		return 0
+	}
+	first := n == 2 || len(s.rep) == 0
+	if first {
+		s.hashWords()
+		s.gram = append(s.gram[:0], s.wordHash...)
+		for k := 1; k < n; k++ {
+			s.extend(k)
+		}
+	}
+	s.seen.reset(m)
+	s.slot = s.slot[:0]
+	best, bestAt := 0, 0
+	h, g := s.wordHash, s.gram
+	for i := 0; i < m; i++ {
+		if !first {
+			// An n-gram repeats only where both of its (n-1)-grams do.
+			if !s.rep[i] || !s.rep[i+1] {
+				s.slot = append(s.slot, -1)
+				continue
+			}
+			g[i] = mix(g[i]*31 + h[i+n-1])
+		}
+		k := s.seen.slotOf(g[i])
+		s.slot = append(s.slot, k)
+		if c := int(s.seen.count[k]); c > best {
+			best, bestAt = c, i
+		}
+	}
+	s.rep = s.rep[:0]
+	for i := 0; i < m; i++ {
+		s.rep = append(s.rep, s.slot[i] >= 0 && s.seen.count[s.slot[i]] >= 2)
+	}
+	if best < 2 {
+		return 0
+	}
+	width := n - 1 // spaces between the words
+	for k := 0; k < n; k++ {
+		width += int(s.wordLen[bestAt+k])
+	}
+	return float64(best*width) / float64(s.Chars)
+}
+
+// TopNgramOver is the top_ngram filter: for n = 2, 3, 4 it reports the
+// first n whose most frequent n-gram covers more than limits[n-2] of the text,
+// with that share (0, 0: none does). It gives the same answer as comparing
+// TopNgramShare with the limits, faster: an n-gram of count c and width w
+// exceeds only if c > limit/w, and every word of it occurs at least c times,
+// so after one pass counting words only positions whose n words are all that
+// frequent are looked at.
+func (s *TextStats) TopNgramOver(limits [3]float64) (int, float64) {
+	w := len(s.wordAt)
+	if w < 2 || s.Chars == 0 {
+		return 0, 0
+	}
+	s.hashWords()
+	s.seen.reset(w)
+	s.slot = s.slot[:0]
+	maxLen, maxCount := 0, int32(0)
+	for i, h := range s.wordHash {
+		k := s.seen.slotOf(h)
+		s.slot = append(s.slot, k)
+		maxLen = max(maxLen, int(s.wordLen[i]))
+		maxCount = max(maxCount, s.seen.count[k])
+	}
+	// run[i]: how many words from i on are frequent enough (per n, below).
+	for n := 2; n <= 4 && n <= w; n++ {
+		limit := limits[n-2] * float64(s.Chars)
+		cmin := int(limit/float64(n*maxLen+n-1)) + 1
+		if cmin < 2 {
+			cmin = 2
+		}
+		if int(maxCount) < cmin {
+			continue // no word is frequent enough: the usual case
+		}
+		s.rep = s.rep[:0]
+		any := false
+		for i := range s.slot {
+			ok := int(s.seen.count[s.slot[i]]) >= cmin
+			s.rep = append(s.rep, ok)
+			any = any || ok
+		}
+		if !any {
+			continue
+		}
+		s.gram = s.gram[:0]
+		for i := 0; i+n <= w; i++ {
+			cand := true
+			for k := 0; k < n && cand; k++ {
+				cand = s.rep[i+k]
+			}
+			if cand {
+				h := s.wordHash[i]
+				for k := 1; k < n; k++ {
+					h = mix(h*31 + s.wordHash[i+k])
+				}
+				s.gram = append(s.gram, h, uint64(i))
+			}
+		}
+		if len(s.gram) < 4 {
+			continue
+		}
+		s.grams.reset(len(s.gram) / 2)
+		best, bestAt := 0, 0
+		for j := 0; j < len(s.gram); j += 2 {
+			if c := s.grams.add(s.gram[j]); c > best {
+				best, bestAt = c, int(s.gram[j+1])
+			}
+		}
+		if best < 2 {
+			continue
+		}
+		width := n - 1
+		for k := 0; k < n; k++ {
+			width += int(s.wordLen[bestAt+k])
+		}
+		if share := float64(best*width) / float64(s.Chars); share > limits[n-2] {
+			return n, share
+		}
+	}
+	return 0, 0
+}
+
+// extend turns k-gram hashes into (k+1)-gram hashes.
+func (s *TextStats) extend(k int) {
+	for i := 0; i+k < len(s.wordHash); i++ {
+		s.gram[i] = mix(s.gram[i]*31 + s.wordHash[i+k])
+	}
+}
+
+func mix(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	return x
+}
+
+// counter is an open-addressing hash table of 64-bit keys to counts, cleared
+// in O(1) by bumping a generation number.
+type counter struct {
+	keys  []uint64
+	count []int32
+	gen   []uint32
+	cur   uint32
+	mask  uint64
+}
+
+func (c *counter) reset(n int) {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	if size > len(c.keys) {
+		c.keys = make([]uint64, size)
+		c.count = make([]int32, size)
+		c.gen = make([]uint32, size)
+		c.cur = 0
+	}
+	c.mask = uint64(len(c.keys) - 1)
+	c.cur++
+	if c.cur == 0 { // wrapped: clear for real
+		clear(c.gen)
+		c.cur = 1
+	}
+}
+
+// slotOf counts key and returns its slot (count[slot] is its count so far).
+func (c *counter) slotOf(key uint64) int32 {
+	i := key & c.mask // keys are mixed hashes already
+	for {
+		if c.gen[i] != c.cur {
+			c.gen[i], c.keys[i], c.count[i] = c.cur, key, 1
+			return int32(i)
+		}
+		if c.keys[i] == key {
+			c.count[i]++
+			return int32(i)
+		}
+		i = (i + 1) & c.mask
+	}
+}
+
+// add counts key and returns its count so far.
+func (c *counter) add(key uint64) int {
+	i := key & c.mask // keys are mixed hashes already
+	for {
+		if c.gen[i] != c.cur {
+			c.gen[i], c.keys[i], c.count[i] = c.cur, key, 1
+			return 1
+		}
+		if c.keys[i] == key {
+			c.count[i]++
+			return int(c.count[i])
+		}
+		i = (i + 1) & c.mask
+	}
+}
