@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -30,7 +31,7 @@ import (
 
 func main() {
 	rows := flag.Int("rows", 48, "training rows (the first N of the bundled fine-tuning corpus)")
-	threads := flag.Int("threads", runtime.NumCPU(), "threads for both sides")
+	threads := flag.String("threads", fmt.Sprintf("1,%d", runtime.NumCPU()), "comma-separated thread counts, each run on both sides")
 	python := flag.String("python", "", "python3 with torch (default: /usr/bin/python3, else python3)")
 	flag.Parse()
 	if err := run(*rows, *threads, *python); err != nil {
@@ -61,7 +62,15 @@ func findPython(p string) (string, error) {
 	return "", fmt.Errorf("no python3 that imports torch (apt-get install python3-torch libopenblas0-pthread)")
 }
 
-func run(nRows, threads int, pythonFlag string) error {
+func run(nRows int, threadList, pythonFlag string) error {
+	var counts []int
+	for _, f := range strings.Split(threadList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-threads %q: want positive counts", threadList)
+		}
+		counts = append(counts, n)
+	}
 	python, err := findPython(pythonFlag)
 	if err != nil {
 		return err
@@ -117,6 +126,18 @@ func run(nRows, threads int, pythonFlag string) error {
 		return err
 	}
 
+	fmt.Printf("bench-score: LoRA training with the reference recipe on the 25M-parameter Qwen2 benchmark model (%d parameters), %d rows, one epoch, %s\n",
+		m.NumParams(), nRows, strings.TrimSpace(cpuName()))
+	for _, n := range counts {
+		if err := measure(bin, python, dir, data, eval, nRows, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// measure runs ff-score and the PyTorch reference with threads threads.
+func measure(bin, python, dir, data, eval string, nRows, threads int) error {
 	// Go: the whole ff-score process, one epoch of the reference recipe.
 	args := []string{"--model", dir, "--eval", eval, "--epochs", "1", "--max-rows", fmt.Sprint(nRows),
 		"--threads", fmt.Sprint(threads), "-q", data}
@@ -177,9 +198,8 @@ func run(nRows, threads int, pythonFlag string) error {
 	}
 	refTPS := float64(ref.TrainTokens) / ref.TrainSeconds
 
-	fmt.Printf("bench-score: LoRA training (r=%d, alpha=%g, dropout %g, batch 1 x accumulation %d, AdamW, clip %g) on the 25M-parameter Qwen2 benchmark model (%d parameters)\n",
-		res.Config.LoraR, res.Config.LoraAlpha, res.Config.LoraDropout, res.Config.GradAccum, res.Config.MaxGradNorm, m.NumParams())
-	fmt.Printf("  %d rows, %d tokens, one epoch, %d threads, %s\n", res.Rows, res.TrainTokens, threads, strings.TrimSpace(cpuName()))
+	fmt.Printf("threads %d: r=%d, alpha=%g, dropout %g, batch 1 x accumulation %d, AdamW, clip %g; %d rows, %d tokens\n",
+		threads, res.Config.LoraR, res.Config.LoraAlpha, res.Config.LoraDropout, res.Config.GradAccum, res.Config.MaxGradNorm, res.Rows, res.TrainTokens)
 	fmt.Printf("  ff-score --backend cpu : %8.0f tokens/s  (whole process %.1fs, peak RSS %d MB)\n", res.TokensPerSecond, wall.Seconds(), goRSS>>20)
 	fmt.Printf("  PyTorch %s reference: %8.0f tokens/s  (%d tokens in %.1fs, peak RSS %d MB)\n", torchVersion(python), refTPS, ref.TrainTokens, ref.TrainSeconds, ref.PeakRSSBytes>>20)
 	fmt.Printf("  ratio ff-score / PyTorch: %.2fx\n", res.TokensPerSecond/refTPS)
