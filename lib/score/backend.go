@@ -30,7 +30,7 @@ type Outcome struct {
 	Steps        int
 	TrainTokens  int64   // tokens processed by training, all epochs
 	TrainSeconds float64 // wall time of training alone
-	Device       string  // e.g. "cpu", "cuda:0 (NVIDIA H100)"
+	Device       string  // e.g. "cuda:0 (NVIDIA H100)"; "" for the CPU backend
 	MemoryBytes  int64   // peak accelerator memory, where known
 }
 

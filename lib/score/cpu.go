@@ -61,7 +61,7 @@ func (b *cpuBackend) Score(ctx context.Context, j *Job) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	out := Outcome{BaseEvalLoss: meanLoss(base), Device: "cpu"}
+	out := Outcome{BaseEvalLoss: meanLoss(base)}
 	out.EvalLoss = out.BaseEvalLoss
 	if j.EvalOnly {
 		return out, nil

@@ -62,7 +62,7 @@ func TestResultJSON(t *testing.T) {
 	}
 	r, keys := decodeResult(t, o.stdout)
 	want := []string{"eval_loss", "base_eval_loss", "train_loss", "rows", "train_tokens", "eval_tokens", "seconds",
-		"tokens_per_second", "model", "model_sha256", "dataset_sha256", "eval_sha256", "config", "backend", "version", "device"}
+		"tokens_per_second", "model", "model_sha256", "dataset_sha256", "eval_sha256", "config", "backend", "version"}
 	if !reflect.DeepEqual(keys, want) {
 		t.Fatalf("keys %v\nwant %v", keys, want)
 	}
