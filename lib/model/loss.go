@@ -81,18 +81,24 @@ func crossEntropy(row []float32, target int, grad bool) float64 {
 			mx = v
 		}
 	}
+	loss := float64(mx) - float64(row[target])
 	var sum float64
-	for _, v := range row {
-		sum += float64(tensor.Exp(v - mx))
-	}
-	logSum := math.Log(sum)
-	loss := float64(mx) + logSum - float64(row[target])
-	if grad {
-		inv := float32(1 / sum)
-		for i, v := range row {
-			row[i] = tensor.Exp(v-mx) * inv
+	if !grad {
+		for _, v := range row {
+			sum += float64(tensor.Exp(v - mx))
 		}
-		row[target] -= 1
+		return loss + math.Log(sum)
 	}
+	for i, v := range row {
+		e := tensor.Exp(v - mx)
+		row[i] = e
+		sum += float64(e)
+	}
+	inv := float32(1 / sum)
+	for i := range row {
+		row[i] *= inv
+	}
+	row[target] -= 1
+	loss += math.Log(sum)
 	return loss
 }

@@ -165,3 +165,17 @@ func TestGemmPackedMatchesGemm(t *testing.T) {
 		}
 	}
 }
+
+// One-thread multiplies allocate nothing once the pack buffers exist.
+func TestGemmSerialDoesNotAllocate(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	A, B, C := randSlice(r, 64*300), randSlice(r, 300*70), make([]float32, 64*70)
+	pb := PackB(false, 300, 70, B, 70)
+	Gemm(1, false, false, 64, 70, 300, A, 300, B, 70, C, 70, false)
+	if n := testing.AllocsPerRun(10, func() {
+		Gemm(1, false, false, 64, 70, 300, A, 300, B, 70, C, 70, false)
+		GemmPacked(1, false, 64, A, 300, pb, C, 70, true)
+	}); n != 0 {
+		t.Errorf("%v allocations per call", n)
+	}
+}

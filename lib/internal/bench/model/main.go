@@ -75,7 +75,7 @@ func main() {
 		os.Exit(1)
 	}
 	ver, _ := exec.Command(py, "-c", "import torch; print(torch.__version__)").Output()
-	fmt.Printf("peer: PyTorch %s CPU (%s), lib/model/testdata/reference.py\n", strings.TrimSpace(string(ver)), py)
+	fmt.Printf("peer: PyTorch %s CPU (%s), lib/model/testdata/reference.py, OMP_WAIT_POLICY=%s\n", strings.TrimSpace(string(ver)), py, ompPolicy())
 
 	matmul(py, *threads)
 	ok := stepBench(py, dir, *threads, *rounds, *steps)
@@ -108,7 +108,7 @@ func matmul(py string, threads int) {
 			best = min(best, time.Since(t))
 		}
 		goG := 2 * float64(M*N*K) / best.Seconds() / 1e9
-		out, err := exec.Command(py, refScript(), "--threads", strconv.Itoa(threads), "--matmul", fmt.Sprintf("%d,%d,%d,10", M, N, K)).Output()
+		out, err := torchCmd(py, refScript(), "--threads", strconv.Itoa(threads), "--matmul", fmt.Sprintf("%d,%d,%d,10", M, N, K)).Output()
 		check(err)
 		var res struct{ GFLOPS float64 }
 		check(json.Unmarshal(out, &res))
@@ -155,7 +155,7 @@ func stepBench(py, dir string, threads, rounds, steps int) bool {
 			check(err)
 			goTimes = append(goTimes, time.Since(t).Seconds())
 		}
-		out, err := exec.Command(py, refScript(), modelDir, adDir, tokPath, "--threads", strconv.Itoa(threads), "--bench", strconv.Itoa(steps)).Output()
+		out, err := torchCmd(py, refScript(), modelDir, adDir, tokPath, "--threads", strconv.Itoa(threads), "--bench", strconv.Itoa(steps)).Output()
 		check(err)
 		var res struct {
 			Seconds []float64
@@ -240,6 +240,23 @@ func vmHWM() float64 {
 		}
 	}
 	return 0
+}
+
+// torchCmd runs the reference with OpenMP threads that sleep instead of
+// spinning while they wait (unless OMP_WAIT_POLICY is set): on a loaded,
+// shared machine spinning threads slow PyTorch down many times, which would
+// flatter Go.
+func torchCmd(py string, args ...string) *exec.Cmd {
+	cmd := exec.Command(py, args...)
+	cmd.Env = append(os.Environ(), "OMP_WAIT_POLICY="+ompPolicy())
+	return cmd
+}
+
+func ompPolicy() string {
+	if p := os.Getenv("OMP_WAIT_POLICY"); p != "" {
+		return p
+	}
+	return "PASSIVE"
 }
 
 // refScript is the PyTorch reference, run from the repository root (make does).
