@@ -117,6 +117,10 @@ func (c *Checker) Answer(text []byte) *Problem {
 	if !c.measure {
 		return c.refusal(text)
 	}
+	s.phrases = nil
+	if on.refusal && c.Refusals != nil && c.Refusals.firsts != nil {
+		s.phrases = c.Refusals // found during the measuring pass
+	}
 	s.Measure(text, on.dupLines || on.dupParas, on.topNgram)
 	if on.minWords && s.Words < c.T.MinWords {
 		return &Problem{FilterMinWords, fmt.Sprintf("%d words < %d", s.Words, c.T.MinWords)}
@@ -162,6 +166,12 @@ func (c *Checker) Answer(text []byte) *Problem {
 				return &Problem{FilterWordLength, "mean word length " + ratio(m) + " outside " + ratio(c.T.MinMeanWordLen) + ".." + ratio(c.T.MaxMeanWordLen)}
 			}
 		}
+	}
+	if s.phrases != nil {
+		if s.Refusal != "" {
+			return &Problem{FilterRefusal, "contains " + strconv.Quote(s.Refusal)}
+		}
+		return nil
 	}
 	return c.refusal(text)
 }

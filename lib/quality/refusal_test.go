@@ -27,7 +27,7 @@ func TestPhrasesFind(t *testing.T) {
 func TestPhrasesFindMatchesNaive(t *testing.T) {
 	p := NewPhrases(DefaultRefusals)
 	r := rand.New(rand.NewPCG(3, 4))
-	words := []string{"as", "an", "AI", "ai", "language", "model", "I'm", "i", "sorry,", "but", "cannot", "x", "é", "my", "knowledge", "cutoff", "has"}
+	words := []string{"as", "an", "AI", "ai", "language", "model", "I'm", "I’m", "i", "sorry,", "but", "cannot", "x", "é", "my", "knowledge", "cutoff", "has", "(as", "éas"}
 	for k := 0; k < 5000; k++ {
 		var b strings.Builder
 		for n := r.IntN(30); n > 0; n-- {
@@ -48,8 +48,15 @@ func TestPhrasesFindMatchesNaive(t *testing.T) {
 				}
 			}
 		}
-		if got := p.Find([]byte(text)); (got == "") != (want == "") {
+		got := p.Find([]byte(text))
+		if (got == "") != (want == "") {
 			t.Fatalf("Find(%q) = %q, want %q", text, got, want)
+		}
+		// The search fused into the measuring pass finds the same phrase.
+		st := TextStats{phrases: p}
+		st.Measure([]byte(text), false, false)
+		if st.Refusal != got {
+			t.Fatalf("Measure found %q in %q, Find %q", st.Refusal, text, got)
 		}
 	}
 }

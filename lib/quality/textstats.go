@@ -34,6 +34,12 @@ type TextStats struct {
 	gram     []uint64 // n-gram hashes, extended in place from n to n+1
 	seen     counter
 	grams    counter
+
+	// Refusal is the refusal phrase found while measuring, when phrases is
+	// set (Checker sets it: one pass instead of two).
+	Refusal      string
+	phrases      *Phrases
+	prevNonAlnum uint64
 }
 
 const (
@@ -46,7 +52,8 @@ const (
 // ASCII is classified eight bytes at a time (SWAR); other text rune by rune.
 func (s *TextStats) Measure(text []byte, lines, words bool) {
 	*s = TextStats{wordHash: s.wordHash[:0], wordAt: s.wordAt[:0], wordLen: s.wordLen[:0],
-		gram: s.gram[:0], rep: s.rep[:0], slot: s.slot[:0], seen: s.seen, grams: s.grams}
+		gram: s.gram[:0], rep: s.rep[:0], slot: s.slot[:0], seen: s.seen, grams: s.grams, phrases: s.phrases}
+	s.prevNonAlnum = 0x80 // the text starts at a word break
 	s.text = text
 	s.Chars = len(text)
 	s.keep = words
@@ -64,7 +71,10 @@ func (s *TextStats) Measure(text []byte, lines, words bool) {
 		nonSpace := ^space & hi8
 		s.NonSpace += bits.OnesCount64(nonSpace)
 		s.Alnum += bits.OnesCount64(alnum)
-		s.chunkWords(nonSpace, i)
+		s.chunkWords(space, nonSpace, i)
+		if s.phrases != nil && s.Refusal == "" {
+			s.chunkPhrases(text, i, low, ^alnum&hi8)
+		}
 	}
 	s.slowChunk(text, i, len(text))
 	if s.wstart >= 0 {
@@ -94,23 +104,47 @@ func eq8(x uint64, n byte) uint64 {
 	return ^((y&^hi8 + ^uint64(hi8)) | y | ^uint64(hi8)) & hi8
 }
 
-// chunkWords finds word starts and ends in a chunk whose non-space bytes
-// are marked by their high bits.
-func (s *TextStats) chunkWords(nonSpace uint64, at int) {
-	for b := 0; b < 8; {
-		inWord := s.wstart >= 0
-		// Jump to the next byte where the state changes.
-		var rest uint64
-		if inWord {
-			rest = ^nonSpace & hi8 >> (8 * b)
-		} else {
-			rest = nonSpace >> (8 * b)
-		}
-		if rest == 0 {
+// chunkPhrases looks for refusal phrases starting in an ASCII chunk: at
+// bytes that are a phrase's first letter and follow a non-alphanumeric byte
+// (as Phrases.Find does).
+func (s *TextStats) chunkPhrases(text []byte, at int, low, nonAlnum uint64) {
+	var first uint64
+	for _, c := range s.phrases.firsts {
+		first |= eq8(low, c)
+	}
+	cand := first & (nonAlnum<<8 | s.prevNonAlnum)
+	s.prevNonAlnum = nonAlnum >> 56 & 0x80
+	for ; cand != 0; cand &= cand - 1 {
+		if ph := s.phrases.at(text, at+bits.TrailingZeros64(cand)>>3); ph != "" {
+			s.Refusal = ph
 			return
 		}
-		b += bits.TrailingZeros64(rest) / 8
-		if inWord {
+	}
+}
+
+// chunkWords finds the word starts and ends of a chunk whose space bytes
+// are marked by their high bits. Counting needs only a popcount; positions
+// (for n-grams) walk the start and end events in order.
+func (s *TextStats) chunkWords(space, nonSpace uint64, at int) {
+	var prev uint64 // high bit of each byte: the byte before it is in a word
+	if s.wstart >= 0 {
+		prev = 0x80
+	}
+	shifted := nonSpace<<8 | prev
+	ends := space & shifted
+	if !s.keep {
+		s.Words += bits.OnesCount64(ends)
+		if nonSpace>>56 == 0 {
+			s.wstart = -1
+		} else if s.wstart < 0 || ends != 0 {
+			s.wstart = at // (a flag here: positions are not kept)
+		}
+		return
+	}
+	starts := nonSpace &^ shifted
+	for ev := starts | ends; ev != 0; ev &= ev - 1 {
+		b := bits.TrailingZeros64(ev) >> 3
+		if ends>>(8*b)&0x80 != 0 {
 			s.endWord(at + b)
 		} else {
 			s.wstart = at + b
@@ -123,6 +157,13 @@ func (s *TextStats) slowChunk(text []byte, i, end int) {
 	if i > 0 && i < len(text) {
 		for i < end && text[i]&0xc0 == 0x80 {
 			i++ // continuation bytes of a rune the previous chunk decoded
+		}
+	}
+	if s.phrases != nil && s.Refusal == "" && i < end {
+		s.Refusal = s.phrases.findFrom(text, i, end)
+		s.prevNonAlnum = 0
+		if c := text[end-1]; c >= 0x80 || !asciiAlnum[c] {
+			s.prevNonAlnum = 0x80
 		}
 	}
 	for i < end {

@@ -73,6 +73,12 @@ func TestMeasureMatchesNaive(t *testing.T) {
 			t.Fatalf("%q: got words %d nonspace %d alnum %d symbols %d, want %d %d %d %d",
 				text, s.Words, s.NonSpace, s.Alnum, s.SymbolWords, words, nonSpace, alnum, symbols)
 		}
+		var plain TextStats // the counting-only path must agree
+		plain.Measure([]byte(text), false, false)
+		if plain.Words != words || plain.NonSpace != nonSpace || plain.Alnum != alnum || plain.SymbolWords != symbols {
+			t.Fatalf("%q: counting-only path: words %d nonspace %d alnum %d symbols %d, want %d %d %d %d",
+				text, plain.Words, plain.NonSpace, plain.Alnum, plain.SymbolWords, words, nonSpace, alnum, symbols)
+		}
 		for i, f := range fields {
 			if got := text[s.wordAt[i] : s.wordAt[i]+s.wordLen[i]]; got != f {
 				t.Fatalf("%q: word %d is %q, want %q", text, i, got, f)
