@@ -80,17 +80,40 @@ func ReadConfig(path string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	var c Config
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return Config{}, fmt.Errorf("%s: %v", path, err)
-	}
-	if _, err := c.family(); err != nil {
-		return Config{}, fmt.Errorf("%s: %v", path, err)
-	}
-	if err := c.validate(); err != nil {
+	c, err := ParseConfig(raw)
+	if err != nil {
 		return Config{}, fmt.Errorf("%s: %v", path, err)
 	}
 	return c, nil
+}
+
+// ParseConfig parses and validates config.json content, filling the
+// family's defaults.
+func ParseConfig(raw []byte) (Config, error) {
+	var c Config
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return Config{}, err
+	}
+	if _, err := c.family(); err != nil {
+		return Config{}, err
+	}
+	if err := c.validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// paramCount is the number of weights c implies (without allocating them).
+func (c Config) paramCount() int64 {
+	H, I, V, L := int64(c.HiddenSize), int64(c.IntermediateSize), int64(c.VocabSize), int64(c.NumHiddenLayers)
+	hd := int64(c.HeadDims())
+	qd, kd := int64(c.NumAttentionHeads)*hd, int64(c.NumKeyValueHeads)*hd
+	perLayer := 2*H + H*qd + 2*H*kd + qd*H + 3*H*I + qd + 2*kd + H + 2*I + H // generous: every bias
+	n := V*H + L*perLayer + H
+	if !c.TieWordEmbeddings {
+		n += V * H
+	}
+	return n
 }
 
 // family finds the registered family and fills its defaults into c.
@@ -118,6 +141,8 @@ func (c Config) validate() error {
 	switch {
 	case c.HiddenSize <= 0 || c.IntermediateSize <= 0 || c.NumHiddenLayers <= 0 || c.VocabSize <= 0:
 		return fmt.Errorf("hidden_size, intermediate_size, num_hidden_layers and vocab_size must be positive")
+	case c.HiddenSize > 1<<20 || c.IntermediateSize > 1<<22 || c.NumHiddenLayers > 1<<12 || c.VocabSize > 1<<24 || c.NumAttentionHeads > 1<<12 || c.HeadDim > 1<<14:
+		return fmt.Errorf("implausibly large dimensions")
 	case c.NumAttentionHeads <= 0 || c.NumKeyValueHeads <= 0 || c.NumAttentionHeads%c.NumKeyValueHeads != 0:
 		return fmt.Errorf("num_attention_heads %d must be a positive multiple of num_key_value_heads %d", c.NumAttentionHeads, c.NumKeyValueHeads)
 	case c.HeadDims() <= 0 || c.HeadDims()%2 != 0:

@@ -20,10 +20,6 @@ func Load(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := newModel(c)
-	if err != nil {
-		return nil, err
-	}
 	files, where, err := openCheckpoint(dir)
 	if err != nil {
 		return nil, err
@@ -33,6 +29,21 @@ func Load(dir string) (*Model, error) {
 			f.Close()
 		}
 	}()
+	// Allocate only what the checkpoint can fill: a config.json that does
+	// not belong to these files fails here, not by running out of memory.
+	var have int64
+	for _, f := range files {
+		for _, t := range f.Tensors() {
+			have += int64(t.Elems())
+		}
+	}
+	if need := c.paramCount(); need > have+have/8+1<<20 {
+		return nil, fmt.Errorf("%s: config.json implies about %d weights, the checkpoint holds %d", dir, need, have)
+	}
+	m, err := newModel(c)
+	if err != nil {
+		return nil, err
+	}
 	want := map[string]bool{}
 	for _, p := range m.Params(nil) {
 		want[p.Name] = true

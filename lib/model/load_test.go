@@ -44,6 +44,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad heads", func(c map[string]any) { c["num_key_value_heads"] = 3 }, stRaw, "multiple of num_key_value_heads"},
 		{"rope type", func(c map[string]any) { c["rope_scaling"] = map[string]any{"rope_type": "yarn", "factor": 2} }, stRaw, "not supported"},
 		{"shape mismatch", func(c map[string]any) { c["intermediate_size"] = 50 }, stRaw, "config.json implies"},
+		{"config of a bigger model", func(c map[string]any) { c["hidden_size"] = 4096; c["intermediate_size"] = 11008 }, stRaw, "implies about"},
 		{"truncated weights", nil, stRaw[:len(stRaw)-100], "model.safetensors"},
 		{"untied needs lm_head", func(c map[string]any) { c["tie_word_embeddings"] = false }, stRaw, `no tensor "lm_head.weight"`},
 	}
@@ -78,4 +79,24 @@ func TestLoadErrors(t *testing.T) {
 	if _, err := Load(dir); err == nil || !strings.Contains(err.Error(), "unexpected tensor") {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+func FuzzParseConfig(f *testing.F) {
+	for _, c := range tinyConfigs() {
+		b, _ := json.Marshal(c)
+		f.Add(b)
+	}
+	f.Add([]byte(`{"architectures":["LlamaForCausalLM"],"hidden_size":8,"intermediate_size":8,"num_hidden_layers":1,"num_attention_heads":0,"vocab_size":4}`))
+	f.Add([]byte(`{"architectures":["Qwen2ForCausalLM"],"rope_scaling":{"rope_type":"llama3"}}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		c, err := ParseConfig(raw)
+		if err != nil {
+			return
+		}
+		// A valid config must give consistent dimensions.
+		if c.HeadDims() <= 0 || c.NumAttentionHeads%c.NumKeyValueHeads != 0 || c.paramCount() <= 0 {
+			t.Fatalf("accepted inconsistent config %+v", c)
+		}
+		ropeInvFreq(c)
+	})
 }
