@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 
@@ -124,7 +125,8 @@ func run(c *cli.Context) error {
 
 	total := newStats()
 	var shown int
-	prog := app.NewProgress(log, env.Stderr, -1, "ff-clean", false)
+	// The bar counts input bytes (so it shows MB/s) and names the rows done.
+	prog := app.NewProgress(log, env.Stderr, -1, "ff-clean", true)
 	emit := func(res *result) error {
 		total.merge(res.stats)
 		for _, m := range res.malformed {
@@ -143,7 +145,8 @@ func run(c *cli.Context) error {
 				return app.Failf("write %s: %v", c.String(app.FlagRejects), err)
 			}
 		}
-		prog.Add(int64(res.rows))
+		prog.Describe(fmt.Sprintf("ff-clean: %d rows", total.Read))
+		prog.Add(res.bytes)
 		putBuffer(res.out)
 		return nil
 	}

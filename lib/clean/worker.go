@@ -27,6 +27,7 @@ type result struct {
 	stats     *Stats
 	malformed []string
 	rows      int
+	bytes     int64 // input bytes of the batch
 }
 
 // Output buffers go back to a pool once written: batches are ~1 MB each.
@@ -65,8 +66,11 @@ func (w *worker) batch(items []item) *result {
 			size += len(it.rec.Raw)
 		}
 		size += len(it.line)
+		if it.bad != nil {
+			size += len(it.bad.Raw)
+		}
 	}
-	r := &result{stats: newStats(), rows: len(items), out: getBuffer(size + size/8 + 4096)}
+	r := &result{stats: newStats(), rows: len(items), bytes: int64(size), out: getBuffer(size + size/8 + 4096)}
 	w.pii = r.stats.PII
 	for _, it := range items {
 		r.stats.Read++
