@@ -59,30 +59,37 @@ func gemm(threads int, transA bool, M, N, K int, A []float32, lda int, B bOperan
 	if threads > 1 && flops < 1<<18 {
 		threads = 1
 	}
-	// Split the output into threads stripes along the longer side, aligned
-	// to the micro-tile; every element belongs to exactly one stripe.
+	// Split the output into a grid of rectangles aligned to the micro-tile,
+	// cutting the longer side first; every element belongs to one rectangle.
 	if threads <= 1 {
 		gemmSerial(transA, M, N, K, A, lda, B, C, ldc, accumulate)
 		return
 	}
+	nt, mt := (N+nr-1)/nr, (M+mr-1)/mr
+	var pn, pm int
 	if N >= M || B.packed != nil {
-		tiles := (N + nr - 1) / nr
-		Parallel(threads, tiles, func(lo, hi int) {
-			j0, j1 := lo*nr, min(hi*nr, N)
-			gemmSerial(transA, M, j1-j0, K, A, lda, B.cols(j0), C[j0:], ldc, accumulate)
-		})
-		return
+		pn = min(threads, nt)
+		pm = max(1, min(threads/pn, mt))
+	} else {
+		pm = min(threads, mt)
+		pn = max(1, min(threads/pm, nt))
 	}
-	tiles := (M + mr - 1) / mr
-	Parallel(threads, tiles, func(lo, hi int) {
-		i0, i1 := lo*mr, min(hi*mr, M)
-		var a []float32
-		if transA {
-			a = A[i0:]
-		} else {
-			a = A[i0*lda:]
+	Parallel(threads, pn*pm, func(lo, hi int) {
+		for w := lo; w < hi; w++ {
+			jn, im := w%pn, w/pn
+			j0, j1 := nt*jn/pn*nr, min(nt*(jn+1)/pn*nr, N)
+			i0, i1 := mt*im/pm*mr, min(mt*(im+1)/pm*mr, M)
+			if j0 >= j1 || i0 >= i1 {
+				continue
+			}
+			var a []float32
+			if transA {
+				a = A[i0:]
+			} else {
+				a = A[i0*lda:]
+			}
+			gemmSerial(transA, i1-i0, j1-j0, K, a, lda, B.cols(j0), C[i0*ldc+j0:], ldc, accumulate)
 		}
-		gemmSerial(transA, i1-i0, N, K, a, lda, B, C[i0*ldc:], ldc, accumulate)
 	})
 }
 

@@ -57,7 +57,7 @@ func TestGemmMatchesNaive(t *testing.T) {
 			M, N, K := sh[0], sh[1], sh[2]
 			for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
 				for _, acc := range []bool{false, true} {
-					for _, threads := range []int{1, 3} {
+					for _, threads := range []int{1, 3, 8} {
 						name := fmt.Sprintf("%s/%dx%dx%d/tA=%v,tB=%v,acc=%v,threads=%d", kn.name, M, N, K, tr[0], tr[1], acc, threads)
 						lda, ldb, ldc := K+2, N+1, N+3
 						if tr[0] {
@@ -138,7 +138,7 @@ func TestGemmPackedMatchesGemm(t *testing.T) {
 				A, B := randSlice(r, M*K), randSlice(r, max(N, K)*ldb)
 				got := make([]float32, M*N)
 				pb := PackB(trans, K, N, B, ldb)
-				for _, threads := range []int{1, 3} {
+				for _, threads := range []int{1, 3, 8} {
 					plain := make([]float32, M*N)
 					Gemm(threads, false, trans, M, N, K, A, K, B, ldb, plain, N, false)
 					GemmPacked(threads, false, M, A, K, pb, got, N, false)
