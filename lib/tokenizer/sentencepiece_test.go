@@ -236,6 +236,7 @@ func TestSentencePieceMatchesReference(t *testing.T) {
 	texts := append(sharedTexts(t), edgeCases...)
 	for name := range spVariants {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel() // each waits on its own node process
 			dir := filepath.Join("testdata", name)
 			tok, err := Load(dir)
 			if err != nil {
@@ -305,4 +306,5 @@ func TestSentencePieceAddedTokensMatchReference(t *testing.T) {
 	}
 	ref := jsEncode(t, filepath.Join(dir, "tokenizer.json"), filepath.Join(dir, "tokenizer_config.json"), texts)
 	compareWithReference(t, tk, texts, ref, false)
+	compareIDsWithRust(t, tk, texts, rustEncode(t, filepath.Join(dir, "tokenizer.json"), texts))
 }

@@ -140,6 +140,7 @@ func TestAddedTokenFlagsMatchReference(t *testing.T) {
 	}
 	ref := jsEncode(t, filepath.Join(dir, "tokenizer.json"), filepath.Join(dir, "tokenizer_config.json"), addedTexts)
 	compareWithReference(t, tok, addedTexts, ref, false)
+	compareIDsWithRust(t, tok, addedTexts, rustEncode(t, filepath.Join(dir, "tokenizer.json"), addedTexts))
 }
 
 func contains(ids []int32, id int32) bool {

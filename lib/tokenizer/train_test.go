@@ -77,6 +77,7 @@ func TestTrainedMatchesReference(t *testing.T) {
 	texts := append(append([]string{}, trainCorpus...), edgeCases...)
 	ref := jsEncode(t, filepath.Join(dir, "tokenizer.json"), filepath.Join(dir, "tokenizer_config.json"), texts)
 	compareWithReference(t, tok, texts, ref, true)
+	compareWithRust(t, tok, texts, rustEncode(t, filepath.Join(dir, "tokenizer.json"), texts), true)
 	if _, err := os.Stat(filepath.Join(dir, "tokenizer_config.json")); err != nil {
 		t.Fatal(err)
 	}
