@@ -73,7 +73,7 @@ func (c Config) targets() []string {
 	return c.Targets
 }
 
-// Targets reports whether the module called name is adapted under c: its
+// Targeted reports whether the module called name is adapted under c: its
 // last path component equals one of the targets (peft's suffix match).
 func (c Config) Targeted(name string) bool {
 	last := name[strings.LastIndexByte(name, '.')+1:]

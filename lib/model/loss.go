@@ -40,7 +40,7 @@ func (m *Model) lossHead(w *workspace, T int, labels []int32, train bool, mg *We
 		} else {
 			tensor.Gemm(th, false, true, n, V, H, chunk, H, m.LMHead, H, logits, V, false)
 		}
-		var losses [logitChunk]float64
+		losses := &w.losses
 		tensor.Parallel(th, n, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				row := logits[i*V : (i+1)*V]

@@ -9,7 +9,6 @@ package model
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sync"
 
@@ -53,9 +52,9 @@ type Model struct {
 	// Step keeps to skip repacking them every step (0: 1 GiB; negative: none).
 	PackLimit int64
 
-	pool   sync.Pool // *workspace; one per concurrent Step
-	packMu sync.Mutex
-	packs  *packCache
+	mu    sync.Mutex
+	free  [2][]*workspace // idle workspaces: [0] forward-only, [1] training
+	packs *packCache
 }
 
 // linears lists a layer's projections in a fixed order (the adapter site order).
@@ -226,6 +225,3 @@ func (m *Model) NumParams() int {
 	}
 	return n
 }
-
-// finite reports whether every element is finite; used to reject NaN losses early.
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

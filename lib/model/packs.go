@@ -17,16 +17,16 @@ type packCache struct {
 // packed copies Step keeps of them. StepFull calls it itself; call it after
 // changing weights any other way (an optimizer after StepFull needs nothing).
 func (m *Model) WeightsChanged() {
-	m.packMu.Lock()
+	m.mu.Lock()
 	m.packs = nil
-	m.packMu.Unlock()
+	m.mu.Unlock()
 }
 
 // frozenPacks returns the packed weights, building them on first use when
 // their size (twice the linear and head weights) is within PackLimit.
 func (m *Model) frozenPacks() *packCache {
-	m.packMu.Lock()
-	defer m.packMu.Unlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.packs != nil {
 		return m.packs
 	}

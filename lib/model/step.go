@@ -122,7 +122,7 @@ func (m *Model) run(ids, labels []int32, ad *lora.Adapter, lg *lora.Grads, mg *W
 		}
 	}
 	w := m.getWorkspace(T, r, store)
-	defer m.pool.Put(w)
+	defer m.putWorkspace(w)
 
 	binds := make([][7]binding, L)
 	var packs *packCache

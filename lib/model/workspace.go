@@ -23,6 +23,7 @@ type workspace struct {
 	xd, dlu, dxd                                   []float32 // adapter scratch
 	chunk, dchunk, logits                          []float32 // loss head, logitChunk rows at a time
 	rows                                           []int32
+	losses                                         [logitChunk]float64
 }
 
 // logitChunk bounds how many positions' logits exist at once ([chunk, V]).
@@ -40,8 +41,18 @@ func (m *Model) actBytes(T int) int {
 	return 4 * m.Config.NumHiddenLayers * T * (5*H + 2*qd + 2*kd + 3*I + nh*T)
 }
 
+// getWorkspace takes an idle workspace big enough for T tokens and rank r,
+// or makes one. Forward-only and training workspaces are kept apart, so
+// alternating evaluation and training does not reallocate.
 func (m *Model) getWorkspace(T, r, store int) *workspace {
-	w, _ := m.pool.Get().(*workspace)
+	kind := min(store-1, 1)
+	m.mu.Lock()
+	var w *workspace
+	if n := len(m.free[kind]); n > 0 {
+		w = m.free[kind][n-1]
+		m.free[kind] = m.free[kind][:n-1]
+	}
+	m.mu.Unlock()
 	if w != nil && w.T >= T && w.r >= r && w.store == store {
 		return w
 	}
@@ -49,6 +60,14 @@ func (m *Model) getWorkspace(T, r, store int) *workspace {
 		T, r = max(T, w.T), max(r, w.r)
 	}
 	return m.newWorkspace(T, r, store)
+}
+
+// putWorkspace returns w for reuse.
+func (m *Model) putWorkspace(w *workspace) {
+	kind := min(w.store-1, 1)
+	m.mu.Lock()
+	m.free[kind] = append(m.free[kind], w)
+	m.mu.Unlock()
 }
 
 func (m *Model) newWorkspace(T, r, store int) *workspace {
