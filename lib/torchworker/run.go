@@ -202,6 +202,11 @@ func session(ctx context.Context, python string, args []string, stderrCopy io.Wr
 
 	cmd := exec.CommandContext(ctx, exe, append([]string{"-u", "-B", filepath.Join(dir, "worker.py")}, args...)...)
 	cmd.Env = append(os.Environ(), "PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1")
+	if os.Getenv("OMP_WAIT_POLICY") == "" {
+		// torch's OpenMP threads spin while waiting by default; on a busy
+		// machine that made CPU training 15x slower (docs/gpu.md).
+		cmd.Env = append(cmd.Env, "OMP_WAIT_POLICY=PASSIVE")
+	}
 	cmd.Dir = dir
 	setProcessGroup(cmd)
 	cmd.WaitDelay = 5 * time.Second
