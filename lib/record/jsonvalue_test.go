@@ -1,8 +1,10 @@
 package record
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzEachElement: the non-validating walkers agree with encoding/json on
@@ -46,4 +48,23 @@ func TestAppendUnquoted(t *testing.T) {
 	if _, err := AppendUnquoted(nil, []byte(`12`)); err == nil {
 		t.Error("a number unquoted without error")
 	}
+}
+
+// FuzzParseObject: on valid UTF-8, ParseObject accepts exactly the JSON
+// objects encoding/json accepts (and never panics on anything).
+func FuzzParseObject(f *testing.F) {
+	for _, s := range []string{`{"a":"é\"\\u00e9 \u00e9"}`, `{"a":"\u0001"}`, "{\"a\":\"\x01\"}", `{"a":[1,2,{"b":null}]}`, `{"a":"東京\n"}`, `{"a" 1}`, `{"£":"¢"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, err := ParseObject(b)
+		if !utf8.Valid(b) {
+			return
+		}
+		trimmed := bytes.TrimLeft(b, " \t\r\n")
+		want := json.Valid(b) && len(trimmed) > 0 && trimmed[0] == '{'
+		if (err == nil) != want {
+			t.Fatalf("%q: ParseObject error %v, encoding/json valid object %v", b, err, want)
+		}
+	})
 }

@@ -26,7 +26,9 @@ func (e *SyntaxError) Error() string {
 // ParseObject splits one JSON object into its top-level fields, validating
 // the whole text (grammar and UTF-8). Values are sub-slices of line.
 func ParseObject(line []byte) ([]Field, error) {
-	s := scanner{b: line}
+	// A row that is valid UTF-8 as a whole (the usual case, checked fast)
+	// lets strings skip non-ASCII bytes without decoding them.
+	s := scanner{b: line, utf8OK: utf8.Valid(line)}
 	s.ws()
 	if s.i >= len(s.b) {
 		return nil, &SyntaxError{s.i, "empty row"}
@@ -86,7 +88,7 @@ func ParseObject(line []byte) ([]Field, error) {
 
 // Valid reports whether b is one valid JSON value (grammar and UTF-8).
 func Valid(b []byte) error {
-	s := scanner{b: b}
+	s := scanner{b: b, utf8OK: utf8.Valid(b)}
 	s.ws()
 	if err := s.value(0); err != nil {
 		return err
@@ -99,8 +101,9 @@ func Valid(b []byte) error {
 }
 
 type scanner struct {
-	b []byte
-	i int
+	b      []byte
+	i      int
+	utf8OK bool // b is valid UTF-8: strings need not decode runes
 }
 
 func (s *scanner) peek() byte {
@@ -262,9 +265,16 @@ func (s *scanner) num() error {
 func (s *scanner) str() error {
 	s.i++ // opening quote
 	for s.i < len(s.b) {
-		// Eight plain bytes at a time: printable ASCII other than '"' and '\\'.
-		for s.i+8 <= len(s.b) && plain8(binary.LittleEndian.Uint64(s.b[s.i:])) {
-			s.i += 8
+		// Eight plain bytes at a time: no quote, backslash or control byte
+		// (and, unless the row is known valid UTF-8, no non-ASCII byte).
+		if s.utf8OK {
+			for s.i+8 <= len(s.b) && plainText8(binary.LittleEndian.Uint64(s.b[s.i:])) {
+				s.i += 8
+			}
+		} else {
+			for s.i+8 <= len(s.b) && plain8(binary.LittleEndian.Uint64(s.b[s.i:])) {
+				s.i += 8
+			}
 		}
 		if s.i >= len(s.b) {
 			break
@@ -291,6 +301,8 @@ func (s *scanner) str() error {
 			return s.err("control character in string")
 		case c < utf8.RuneSelf:
 			s.i++
+		case s.utf8OK:
+			s.i++
 		default:
 			r, size := utf8.DecodeRune(s.b[s.i:])
 			if r == utf8.RuneError && size == 1 {
@@ -314,6 +326,19 @@ func plain8(x uint64) bool {
 	bad |= (x - lo*0x20) &^ x
 	bad |= x
 	return bad&hi == 0
+}
+
+// plainText8 is plain8 for bytes known to be valid UTF-8: non-ASCII bytes
+// are plain text. Bytes >= 0x80 are masked out of each test.
+func plainText8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	y := x &^ hi // the low seven bits; bytes >= 0x80 become >= 0x00 and are re-allowed below
+	quote := y ^ (lo * '"')
+	bslash := y ^ (lo * '\\')
+	bad := (quote - lo) &^ quote
+	bad |= (bslash - lo) &^ bslash
+	bad |= (y - lo*0x20) &^ y
+	return bad&^x&hi == 0
 }
 
 func isHex4(b []byte) bool {
