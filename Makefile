@@ -7,7 +7,7 @@ CMDS    := ff-clean ff-dedup ff-score ff-submit ff-weights
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/flock-off/ff/lib/app.version=$(VERSION)
 PREFIX  ?= $(HOME)/.local
-BENCHES := clean dedup tokenizer model score
+BENCHES := clean dedup tokenizer model score torch
 
 .PHONY: all build test lint demo bench install clean $(addprefix bench-,$(BENCHES))
 
