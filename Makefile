@@ -7,9 +7,9 @@ CMDS    := ff-clean ff-dedup ff-score ff-submit ff-weights
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/flock-off/ff/lib/app.version=$(VERSION)
 PREFIX  ?= $(HOME)/.local
-BENCHES := clean dedup tokenizer model score torch
+BENCHES := clean dedup tokenizer model score
 
-.PHONY: all build test lint demo bench install clean $(addprefix bench-,$(BENCHES))
+.PHONY: all build test lint demo bench install clean $(addprefix bench-,$(BENCHES)) bench-torch
 
 all: build
 
@@ -31,6 +31,10 @@ bench: $(addprefix bench-,$(BENCHES))
 
 $(addprefix bench-,$(BENCHES)): bench-%: build
 	$(GO) run ./lib/internal/bench/$*
+
+# The torch backend against transformers+peft: for a machine with a GPU (docs/gpu.md).
+bench-torch: build
+	$(GO) run ./lib/internal/bench/torch $(ARGS)
 
 install: build
 	@mkdir -p $(PREFIX)/bin
