@@ -196,3 +196,22 @@ func TestSingleWordAddedToken(t *testing.T) {
 		t.Errorf("inside a word: %v", ids)
 	}
 }
+
+func TestEncodeBatch(t *testing.T) {
+	tok, err := FromJSON(miniJSON(t, nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := append(append([]string{}, edgeCases...), trainCorpus...)
+	for _, threads := range []int{0, 1, 3} {
+		got := tok.EncodeBatch(texts, threads)
+		for i, s := range texts {
+			if !equalIDs(got[i], tok.Encode(s)) {
+				t.Fatalf("threads %d, text %d: batch %v, single %v", threads, i, got[i], tok.Encode(s))
+			}
+		}
+	}
+	if len(tok.EncodeBatch(nil, 4)) != 0 {
+		t.Error("empty batch")
+	}
+}
