@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"io"
 	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -34,6 +35,19 @@ type Phrases struct {
 	prefix []uint32  // first four bytes of each phrase, OR 0x20 (0: no quick test)
 	first  [256]bool // first bytes of the phrases
 	firsts []byte    // the same, listed, when all are lower-case letters (for the fast scan)
+	// first4 holds up to four first letters, each repeated in all eight
+	// byte lanes (see firstLetters); nFirst says how many.
+	first4 [4]uint64
+	nFirst int
+	// byFirst lists, per first byte, its phrases and their distinct
+	// four-byte prefixes, and whether one of them has no usable prefix.
+	byFirst [256]*phraseBucket
+}
+
+type phraseBucket struct {
+	phrases  []int
+	prefixes []uint32
+	anyAt    bool // a phrase without a quick prefix test: always look
 }
 
 // NewPhrases builds a phrase list (lower-cased, empty entries dropped).
@@ -65,7 +79,44 @@ func NewPhrases(list []string) *Phrases {
 	if len(p.firsts) > 4 {
 		p.firsts = nil
 	}
+	for i, c := range p.firsts {
+		p.first4[i] = lo8 * uint64(c)
+	}
+	p.nFirst = len(p.firsts)
+	for k, ph := range p.list {
+		b := p.byFirst[ph[0]]
+		if b == nil {
+			b = &phraseBucket{}
+			p.byFirst[ph[0]] = b
+		}
+		b.phrases = append(b.phrases, k)
+		if p.prefix[k] == 0 {
+			b.anyAt = true
+		} else if !slices.Contains(b.prefixes, p.prefix[k]) {
+			b.prefixes = append(b.prefixes, p.prefix[k])
+		}
+	}
 	return p
+}
+
+// firstLetters marks (high bit) the bytes of the lower-cased ASCII chunk
+// low that are a phrase's first letter.
+func (p *Phrases) firstLetters(low uint64) uint64 {
+	var m uint64
+	switch p.nFirst {
+	case 4:
+		m |= zero8(low ^ p.first4[3])
+		fallthrough
+	case 3:
+		m |= zero8(low ^ p.first4[2])
+		fallthrough
+	case 2:
+		m |= zero8(low ^ p.first4[1])
+		fallthrough
+	case 1:
+		m |= zero8(low ^ p.first4[0])
+	}
+	return m
 }
 
 // ReadPhrases reads one phrase per line ('#' starts a comment line).
@@ -103,11 +154,7 @@ func (p *Phrases) Find(text []byte) string {
 			low := x | lo8*0x20
 			alnum := ge8(x, '0')&^ge8(x, '9'+1) | ge8(low, 'a')&^ge8(low, 'z'+1)
 			nonAlnum := ^alnum & hi8
-			var first uint64
-			for _, c := range p.firsts {
-				first |= eq8(low, c)
-			}
-			cand := first & (nonAlnum<<8 | prevNonAlnum)
+			cand := p.firstLetters(low) & (nonAlnum<<8 | prevNonAlnum)
 			prevNonAlnum = nonAlnum >> 56 & 0x80
 			for cand != 0 {
 				b := bits.TrailingZeros64(cand) / 8
@@ -137,16 +184,23 @@ func (p *Phrases) findFrom(text []byte, i, end int) string {
 // at returns the phrase that starts at text[i], if any.
 func (p *Phrases) at(text []byte, i int) string {
 	c := lowerASCII(text[i])
+	b := p.byFirst[c]
+	if b == nil {
+		return ""
+	}
 	var x uint32
 	if i+4 <= len(text) {
 		x = binary.LittleEndian.Uint32(text[i:]) | 0x20202020
-	}
-	for k, ph := range p.list {
-		if pre := p.prefix[k]; pre != 0 && x != 0 && pre != x {
-			continue // cheap reject on the first four bytes
+		if !b.anyAt && !slices.Contains(b.prefixes, x) {
+			return "" // the usual case: no phrase starts with these four bytes
 		}
-		if ph[0] == c && matchFold(text[i:], ph) {
-			return string(ph)
+	}
+	for _, k := range b.phrases {
+		if pre := p.prefix[k]; pre != 0 && x != 0 && pre != x {
+			continue
+		}
+		if matchFold(text[i:], p.list[k]) {
+			return string(p.list[k])
 		}
 	}
 	return ""

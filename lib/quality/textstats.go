@@ -99,20 +99,16 @@ const (
 func ge8(x uint64, n byte) uint64 { return ((x | hi8) - lo8*uint64(n)) & hi8 }
 
 // eq8 sets the high bit of each byte of x (all < 0x80) that equals n.
-func eq8(x uint64, n byte) uint64 {
-	y := x ^ (lo8 * uint64(n))
-	return ^((y&^hi8 + ^uint64(hi8)) | y | ^uint64(hi8)) & hi8
-}
+func eq8(x uint64, n byte) uint64 { return zero8(x ^ (lo8 * uint64(n))) }
+
+// zero8 sets the high bit of each zero byte of y (exactly, no borrows).
+func zero8(y uint64) uint64 { return ^((y&^hi8 + ^uint64(hi8)) | y | ^uint64(hi8)) & hi8 }
 
 // chunkPhrases looks for refusal phrases starting in an ASCII chunk: at
 // bytes that are a phrase's first letter and follow a non-alphanumeric byte
 // (as Phrases.Find does).
 func (s *TextStats) chunkPhrases(text []byte, at int, low, nonAlnum uint64) {
-	var first uint64
-	for _, c := range s.phrases.firsts {
-		first |= eq8(low, c)
-	}
-	cand := first & (nonAlnum<<8 | s.prevNonAlnum)
+	cand := s.phrases.firstLetters(low) & (nonAlnum<<8 | s.prevNonAlnum)
 	s.prevNonAlnum = nonAlnum >> 56 & 0x80
 	for ; cand != 0; cand &= cand - 1 {
 		if ph := s.phrases.at(text, at+bits.TrailingZeros64(cand)>>3); ph != "" {
