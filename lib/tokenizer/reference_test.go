@@ -160,6 +160,10 @@ var edgeCases = []string{
 	"x'ſ y'K z'LL", // ſ and the Kelvin sign fold to s and k in full Unicode case folding
 	"x\u0085\u0085y \u00a0\u00a0word  \u00a0\n x \u3000\n",
 	"tabs\t\t\tand\v\fvertical",
+	"a\x1c\x1d b\x1e\x1f c",                       // separators Python strips but \s does not match
+	"x\U0001E030\U0001E031y z\U00011F04w \u0CF3a", // Unicode 15 letters and marks
+	"q\u1C89r s\U00010D40t n\U0001CCF0m",          // Unicode 16 additions: unassigned to Go's 15.0 tables
+	"\u180Ex \u180E y a\u2060b \U0001FAE8",        // format characters, newer emoji
 }
 
 func TestQwen3MatchesReference(t *testing.T) {
