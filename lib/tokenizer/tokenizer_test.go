@@ -215,3 +215,29 @@ func TestEncodeBatch(t *testing.T) {
 		t.Error("empty batch")
 	}
 }
+
+// TestCacheDoesNotChangeResults: a second pass (every word from the cache)
+// and a parallel pass give the ids of the first.
+func TestCacheDoesNotChangeResults(t *testing.T) {
+	tok, err := Load(filepath.Join("testdata", "sp-llama2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bl, err := FromJSON(addedFlagsJSON(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := append(append([]string{}, edgeCases...), trainCorpus...)
+	for _, tk := range []*Tokenizer{tok, bl} {
+		first := make([][]int32, len(texts))
+		for i, s := range texts {
+			first[i] = tk.Encode(s)
+		}
+		batch := tk.EncodeBatch(texts, 4)
+		for i, s := range texts {
+			if again := tk.Encode(s); !equalIDs(again, first[i]) || !equalIDs(batch[i], first[i]) {
+				t.Fatalf("%q: first %v, again %v, batch %v", s, first[i], again, batch[i])
+			}
+		}
+	}
+}
