@@ -6,6 +6,9 @@ import (
 	"github.com/flock-off/ff/lib/tensor"
 )
 
+// attnBlock is the row block of causal attention's multiplies.
+const attnBlock = 64
+
 // Indices of a block's projections in Layer.linears and the binding arrays.
 const (
 	pQ = iota
@@ -43,9 +46,17 @@ func (m *Model) layerForward(w *workspace, a *layerActs, l, T int, bs [7]binding
 		for h := lo; h < hi; h++ {
 			g := h / group
 			p := a.p[h*T*T : (h+1)*T*T]
-			tensor.Gemm(1, false, true, T, T, hd, q[h*hd:], qd, k[g*hd:], kd, p, T, false)
+			// Causal: rows i0..i1 attend to keys 0..i1 only, so each row
+			// block multiplies just the keys it can see.
+			for i0 := 0; i0 < T; i0 += attnBlock {
+				i1 := min(i0+attnBlock, T)
+				tensor.Gemm(1, false, true, i1-i0, i1, hd, q[i0*qd+h*hd:], qd, k[g*hd:], kd, p[i0*T:], T, false) // S = q·kᵀ
+			}
 			causalSoftmax(p, T, scale)
-			tensor.Gemm(1, false, false, T, hd, T, p, T, v[g*hd:], kd, att[h*hd:], qd, false)
+			for i0 := 0; i0 < T; i0 += attnBlock {
+				i1 := min(i0+attnBlock, T)
+				tensor.Gemm(1, false, false, i1-i0, hd, i1, p[i0*T:], T, v[g*hd:], kd, att[i0*qd+h*hd:], qd, false) // att = P·v
+			}
 		}
 	})
 
@@ -101,11 +112,25 @@ func (m *Model) layerBackward(w *workspace, a *layerActs, l, T int, bs [7]bindin
 			p := a.p[h*T*T : (h+1)*T*T]
 			dp := w.dp[h*T*T : (h+1)*T*T]
 			dkh, dvh := w.dkh[h*T*hd:(h+1)*T*hd], w.dvh[h*T*hd:(h+1)*T*hd]
-			tensor.Gemm(1, false, true, T, T, hd, datt[h*hd:], qd, v[g*hd:], kd, dp, T, false) // dP = dO·vᵀ
-			tensor.Gemm(1, true, false, T, hd, T, p, T, datt[h*hd:], qd, dvh, hd, false)       // dv_h = Pᵀ·dO
-			causalSoftmaxBackward(dp, p, T, scale)                                             // dS
-			tensor.Gemm(1, false, false, T, hd, T, dp, T, k[g*hd:], kd, dq[h*hd:], qd, false)  // dq = dS·k
-			tensor.Gemm(1, true, false, T, hd, T, dp, T, q[h*hd:], qd, dkh, hd, false)         // dk_h = dSᵀ·q
+			// P and dS are lower triangular: row block i0..i1 needs keys
+			// 0..i1, key block j0..j1 gets gradient from rows j0..T only.
+			for i0 := 0; i0 < T; i0 += attnBlock {
+				i1 := min(i0+attnBlock, T)
+				tensor.Gemm(1, false, true, i1-i0, i1, hd, datt[i0*qd+h*hd:], qd, v[g*hd:], kd, dp[i0*T:], T, false) // dP = dO·vᵀ
+			}
+			for j0 := 0; j0 < T; j0 += attnBlock {
+				j1 := min(j0+attnBlock, T)
+				tensor.Gemm(1, true, false, j1-j0, hd, T-j0, p[j0*T+j0:], T, datt[j0*qd+h*hd:], qd, dvh[j0*hd:], hd, false) // dv_h = Pᵀ·dO
+			}
+			causalSoftmaxBackward(dp, p, T, scale) // dS
+			for i0 := 0; i0 < T; i0 += attnBlock {
+				i1 := min(i0+attnBlock, T)
+				tensor.Gemm(1, false, false, i1-i0, hd, i1, dp[i0*T:], T, k[g*hd:], kd, dq[i0*qd+h*hd:], qd, false) // dq = dS·k
+			}
+			for j0 := 0; j0 < T; j0 += attnBlock {
+				j1 := min(j0+attnBlock, T)
+				tensor.Gemm(1, true, false, j1-j0, hd, T-j0, dp[j0*T+j0:], T, q[j0*qd+h*hd:], qd, dkh[j0*hd:], hd, false) // dk_h = dSᵀ·q
+			}
 		}
 	})
 	// Sum the per-head k/v gradients into their shared KV head, in head order.

@@ -110,6 +110,15 @@ func TestMatchesPyTorch(t *testing.T) {
 		cases = append(cases, &refCase{name: n + "/lora", m: m, ad: ad, ids: ids, labels: labels})
 		cases = append(cases, &refCase{name: n + "/full", m: m, ids: ids[:20], labels: labels[:20]})
 	}
+	// Longer than attnBlock and logitChunk, so the blocked causal attention
+	// and the chunked loss head are compared too.
+	for i, n := range []string{"qwen2-tied-gqa", "llama3-scaled-gqa"} {
+		c := configs[n]
+		m := randomModel(t, c, uint64(41+i))
+		ids, labels := randomTokens(uint64(43+i), 150, c.VocabSize)
+		ad := randomAdapter(t, m, lora.Config{R: 8, Alpha: 16}, uint64(42+i))
+		cases = append(cases, &refCase{name: n + "/lora-150-tokens", m: m, ad: ad, ids: ids, labels: labels})
+	}
 	refs := torchReference(t, cases)
 	for i, c := range cases {
 		ref := refs[i]
