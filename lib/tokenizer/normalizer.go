@@ -31,9 +31,18 @@ func (u unicodeNorm) normalize(s string) string {
 	return u.form.String(s)
 }
 
+// lowercaseNorm lowercases rune by rune with Unicode's full mappings, as
+// Rust's char::to_lowercase does: the one full mapping Go's simple
+// ToLower lacks is İ (U+0130) → "i\u0307". No final-sigma context: Σ is
+// always σ, as in Hugging Face.
 type lowercaseNorm struct{}
 
-func (lowercaseNorm) normalize(s string) string { return strings.ToLower(s) }
+func (lowercaseNorm) normalize(s string) string {
+	if !strings.ContainsRune(s, '\u0130') {
+		return strings.ToLower(s)
+	}
+	return strings.ToLower(strings.ReplaceAll(s, "\u0130", "i\u0307"))
+}
 
 // prependNorm prepends a string to non-empty text (Llama 2's "▁").
 type prependNorm struct{ prefix string }

@@ -83,3 +83,11 @@ func TestValidUTF8(t *testing.T) {
 		}
 	}
 }
+
+func TestLowercaseFullMapping(t *testing.T) {
+	for in, want := range map[string]string{"İI": "i\u0307i", "ΣΑΣ": "σασ", "ABC": "abc", "": ""} {
+		if got := (lowercaseNorm{}).normalize(in); got != want {
+			t.Errorf("lowercase %q = %q, want %q", in, got, want)
+		}
+	}
+}
