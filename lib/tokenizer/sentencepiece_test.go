@@ -25,10 +25,11 @@ she sells sea shells by the sea shore the shells she sells are sea shells
 hello world hello there the world is round and the world turns
 Every Good Boy Does Fine, and Good dogs sit. Then they rest!`
 
-// spVariants are the three SentencePiece-BPE layouts Hugging Face writes:
-// Llama 2 / TinyLlama (Prepend + Replace normalizer, no pre-tokenizer),
-// newer Llama-family conversions (Metaspace pre-tokenizer, prepend "first")
-// and Gemma (Replace only, nothing prepended).
+// spVariants are the SentencePiece-BPE layouts Hugging Face writes: Llama 2
+// / TinyLlama (Prepend + Replace normalizer, no pre-tokenizer), newer
+// Llama-family conversions (Metaspace pre-tokenizer, prepend "first"), the
+// older Metaspace that splits words (with a Metaspace decoder) and Gemma
+// (Replace only, nothing prepended).
 var spVariants = map[string]string{
 	"sp-llama2": `"normalizer": {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "▁"}, {"type": "Replace", "pattern": {"String": " "}, "content": "▁"}]},
   "pre_tokenizer": null,
@@ -36,6 +37,9 @@ var spVariants = map[string]string{
 	"sp-metaspace": `"normalizer": null,
   "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": false},
   "decoder": {"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "▁"}, "content": " "}, {"type": "ByteFallback"}, {"type": "Fuse"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0}]},`,
+	"sp-metaspace-split": `"normalizer": null,
+  "pre_tokenizer": {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true},
+  "decoder": {"type": "Sequence", "decoders": [{"type": "ByteFallback"}, {"type": "Metaspace", "replacement": "▁", "prepend_scheme": "always", "split": true}]},`,
 	"sp-gemma": `"normalizer": {"type": "Replace", "pattern": {"String": " "}, "content": "▁"},
   "pre_tokenizer": null,
   "decoder": {"type": "Sequence", "decoders": [{"type": "Replace", "pattern": {"String": "▁"}, "content": " "}, {"type": "ByteFallback"}, {"type": "Fuse"}]},`,
@@ -253,7 +257,7 @@ func TestSentencePieceMatchesReference(t *testing.T) {
 				if strings.Contains(s, "<s>") || strings.Contains(s, "</s>") || strings.Contains(s, "<unk>") || !utf8.ValidString(s) {
 					continue
 				}
-				if name == "sp-metaspace" && strings.HasPrefix(s, " ") {
+				if strings.HasPrefix(name, "sp-metaspace") && strings.HasPrefix(s, " ") {
 					continue
 				}
 				checked++
