@@ -34,9 +34,7 @@ func (m *Model) layerForward(w *workspace, a *layerActs, l, T int, bs [7]binding
 	a.x = x
 	h1, q, k, v, att := a.h1[:T*H], a.q[:T*qd], a.k[:T*kd], a.v[:T*kd], a.att[:T*qd]
 	rmsnormForward(th, h1, a.rms1, x, L.InputNorm, T, H, c.RMSNormEps)
-	m.linearForward(w, &L.Q, h1, q, T, false, bs[pQ], a.lu[pQ])
-	m.linearForward(w, &L.K, h1, k, T, false, bs[pK], a.lu[pK])
-	m.linearForward(w, &L.V, h1, v, T, false, bs[pV], a.lu[pV])
+	m.projForward(w, h1, T, []*Linear{&L.Q, &L.K, &L.V}, [][]float32{q, k, v}, false, bs[pQ:pV+1], a.lu[pQ:pV+1])
 	ropeForward(q, T, nh, hd, w.cos, w.sin)
 	ropeForward(k, T, nkv, hd, w.cos, w.sin)
 
@@ -66,8 +64,7 @@ func (m *Model) layerForward(w *workspace, a *layerActs, l, T int, bs [7]binding
 
 	h2, gt, up, mm := a.h2[:T*H], a.g[:T*I], a.u[:T*I], a.m[:T*I]
 	rmsnormForward(th, h2, a.rms2, x1, L.PostNorm, T, H, c.RMSNormEps)
-	m.linearForward(w, &L.Gate, h2, gt, T, false, bs[pGate], a.lu[pGate])
-	m.linearForward(w, &L.Up, h2, up, T, false, bs[pUp], a.lu[pUp])
+	m.projForward(w, h2, T, []*Linear{&L.Gate, &L.Up}, [][]float32{gt, up}, false, bs[pGate:pUp+1], a.lu[pGate:pUp+1])
 	swigluForward(th, mm, gt, up, T*I)
 	copy(out, x1)
 	m.linearForward(w, &L.Down, mm, out, T, true, bs[pDown], a.lu[pDown])

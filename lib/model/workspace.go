@@ -1,5 +1,7 @@
 package model
 
+import "github.com/flock-off/ff/lib/tensor"
+
 // layerActs holds what a decoder block's backward pass needs from its forward pass.
 type layerActs struct {
 	x, h1, q, k, v, att, x1, h2, g, u, m []float32
@@ -24,6 +26,7 @@ type workspace struct {
 	chunk, dchunk, logits                          []float32 // loss head, logitChunk rows at a time
 	rows                                           []int32
 	losses                                         [logitChunk]float64
+	prods                                          []tensor.Product // GemmShared outputs
 }
 
 // logitChunk bounds how many positions' logits exist at once ([chunk, V]).
@@ -98,5 +101,6 @@ func (m *Model) newWorkspace(T, r, store int) *workspace {
 	V := m.Config.VocabSize
 	w.chunk, w.dchunk, w.logits = f(logitChunk*H), f(logitChunk*H), f(logitChunk*V)
 	w.rows = make([]int32, 0, T)
+	w.prods = make([]tensor.Product, 0, 8)
 	return w
 }

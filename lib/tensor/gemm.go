@@ -131,13 +131,37 @@ func (p *PackedB) Bytes() int { return 4 * len(p.data) }
 
 type packBuf struct{ a, b, tile []float32 }
 
-var packPool = sync.Pool{New: func() any {
+// bufList keeps packing buffers for reuse. Unlike a sync.Pool it never drops
+// them at garbage collection, so steady-state multiplies allocate nothing;
+// it holds at most as many buffers as multiplies ever ran at once.
+type bufList struct {
+	mu    sync.Mutex
+	free  []*packBuf
+	aRows int
+}
+
+func (l *bufList) get() *packBuf {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.free); n > 0 {
+		b := l.free[n-1]
+		l.free = l.free[:n-1]
+		return b
+	}
 	return &packBuf{
-		a:    make([]float32, (blockM+32)*blockK),
+		a:    make([]float32, (l.aRows+32)*blockK),
 		b:    make([]float32, (blockN+32)*blockK),
 		tile: make([]float32, 32*32),
 	}
-}}
+}
+
+func (l *bufList) put(b *packBuf) {
+	l.mu.Lock()
+	l.free = append(l.free, b)
+	l.mu.Unlock()
+}
+
+var packBufs = &bufList{aRows: blockM}
 
 // gemmSerial is Gemm on the calling goroutine.
 func gemmSerial(transA bool, M, N, K int, A []float32, lda int, B bOperand, C []float32, ldc int, accumulate bool) {
@@ -151,8 +175,8 @@ func gemmSerial(transA bool, M, N, K int, A []float32, lda int, B bOperand, C []
 	}
 	kn := kernel
 	mr, nr := kn.mr, kn.nr
-	buf := packPool.Get().(*packBuf)
-	defer packPool.Put(buf)
+	buf := packBufs.get()
+	defer packBufs.put(buf)
 	for jc := 0; jc < N; jc += blockN {
 		nc := min(blockN, N-jc)
 		for pc := 0; pc < K; pc += blockK {

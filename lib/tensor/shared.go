@@ -1,0 +1,115 @@
+package tensor
+
+// Product is one output of GemmShared: C (+)= op(A)·op(B), op(B) K×N,
+// given as a matrix (B, LDB, TransB as in Gemm) or packed beforehand.
+type Product struct {
+	N          int
+	B          []float32
+	LDB        int
+	TransB     bool
+	Packed     *PackedB // used instead of B when not nil
+	C          []float32
+	LDC        int
+	Accumulate bool
+}
+
+// sharedRows bounds the rows of A one packing holds (512 rows × blockK).
+const sharedRows = 512
+
+var sharedBufs = &bufList{aRows: sharedRows}
+
+// GemmShared computes several products that share the left operand op(A)
+// (M×K), packing A once for all of them: the projections of one input
+// (q, k, v and their adapters) cost one packing instead of six. Rows are
+// split between threads. Results equal Gemm's bit for bit.
+func GemmShared(threads int, transA bool, M, K int, A []float32, lda int, outs ...Product) {
+	if M == 0 {
+		return
+	}
+	mr := kernel.mr
+	flops := 0
+	for _, o := range outs {
+		flops += 2 * M * o.N * K
+	}
+	if flops < 1<<18 {
+		threads = 1
+	}
+	tiles := (M + mr - 1) / mr
+	Parallel(threads, tiles, func(lo, hi int) {
+		i0, i1 := lo*mr, min(hi*mr, M)
+		var a []float32
+		if transA {
+			a = A[i0:]
+		} else {
+			a = A[i0*lda:]
+		}
+		sharedSerial(transA, i0, i1-i0, K, a, lda, outs)
+	})
+}
+
+// sharedSerial computes rows row0..row0+M of every product on this goroutine.
+func sharedSerial(transA bool, row0, M, K int, A []float32, lda int, outs []Product) {
+	kn := kernel
+	mr, nr := kn.mr, kn.nr
+	for _, o := range outs {
+		if !o.Accumulate {
+			for i := row0; i < row0+M; i++ {
+				clear(o.C[i*o.LDC : i*o.LDC+o.N])
+			}
+		}
+	}
+	if K == 0 {
+		return
+	}
+	buf := sharedBufs.get()
+	defer sharedBufs.put(buf)
+	for ic := 0; ic < M; ic += sharedRows {
+		mc := min(sharedRows, M-ic)
+		for pc := 0; pc < K; pc += blockK {
+			kc := min(blockK, K-pc)
+			packA(buf.a, transA, A, lda, ic, pc, mc, kc, mr)
+			for _, o := range outs {
+				packed := o.Packed
+				if packed != nil && (packed.nr != nr || packed.kernel != kn.name) {
+					packed = nil // packed for another micro-kernel: use the source
+				}
+				src, ldb, trans := o.B, o.LDB, o.TransB
+				if o.Packed != nil {
+					src, ldb, trans = o.Packed.src, o.Packed.ldb, o.Packed.trans
+				}
+				for jc := 0; jc < o.N; jc += blockN {
+					nc := min(blockN, o.N-jc)
+					var bp []float32
+					if packed != nil {
+						bp = packed.data[packed.offset(pc, kc, jc):]
+					} else {
+						bp = buf.b
+						packB(bp, trans, src, ldb, pc, jc, kc, nc, nr)
+					}
+					for jr := 0; jr < nc; jr += nr {
+						nw := min(nr, nc-jr)
+						bpr := bp[jr*kc:]
+						for ir := 0; ir < mc; ir += mr {
+							mw := min(mr, mc-ir)
+							off := (row0+ic+ir)*o.LDC + jc + jr
+							ap := buf.a[ir*kc:]
+							if mw == mr && nw == nr {
+								kn.run(kc, ap, bpr, o.C[off:], o.LDC)
+								continue
+							}
+							t := buf.tile[:mr*nr]
+							clear(t)
+							kn.run(kc, ap, bpr, t, nr)
+							for i := 0; i < mw; i++ {
+								row := o.C[off+i*o.LDC : off+i*o.LDC+nw]
+								for j := range row {
+									row[j] += t[i*nr+j]
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
