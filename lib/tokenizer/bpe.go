@@ -8,11 +8,11 @@ import (
 	"unicode/utf8"
 )
 
-// bpe is the BPE model. For byte-level tokenizers its vocabulary is keyed by
-// raw bytes (the tokens' byte-level spelling decoded once at load), so
-// encoding never builds byte-level strings.
+// bpe is the BPE model. Byte-level models work on raw bytes: a word's first
+// symbols come from byteIDs, and merges are looked up by id, so encoding
+// never builds byte-level strings.
 type bpe struct {
-	vocab     map[string]int32 // token → id, raw bytes when byteLevel
+	vocab     map[string]int32 // token → id; byte-level: keyed by raw bytes, and only for ignore_merges
 	merges    map[uint64]merge // (left id, right id) → rank and result
 	byteLevel bool
 	byteIDs   [256]int32 // byte-level: id of each single byte, -1 if absent
