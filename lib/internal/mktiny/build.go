@@ -9,7 +9,10 @@ import (
 	"github.com/flock-off/ff/lib/chat"
 )
 
-func build(corpus, dir string, epochs, threads int) error {
+// build writes the tiny model into dir: the tokenizer learnt from every
+// pre-training row, then pre-training on the first pretrainRows rows (0: all;
+// tests use a few).
+func build(corpus, dir string, epochs, threads, pretrainRows int) error {
 	start := time.Now()
 	rows, err := readRows(filepath.Join(corpus, "pretrain.jsonl"))
 	if err != nil {
@@ -22,6 +25,9 @@ func build(corpus, dir string, epochs, threads int) error {
 	tmpl, err := chat.ForModel(dir, "")
 	if err != nil {
 		return err
+	}
+	if pretrainRows > 0 && pretrainRows < len(rows) {
+		rows = rows[:pretrainRows]
 	}
 	data, tokens, err := encodeAll(tok, tmpl, rows, pretrainSeqLen)
 	if err != nil {

@@ -28,7 +28,7 @@ func main() {
 		}
 		return
 	}
-	if err := build(*corpus, *out, *epochs, *threads); err != nil {
+	if err := build(*corpus, *out, *epochs, *threads, 0); err != nil {
 		fmt.Fprintln(os.Stderr, "mktiny:", err)
 		os.Exit(1)
 	}

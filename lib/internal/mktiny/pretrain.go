@@ -89,7 +89,7 @@ func pretrain(dir string, data []*train.Example, epochs, threads int) error {
 	fm := newFullModel(m)
 	last := time.Now()
 	res, err := train.Run(context.Background(), fm, data, pretrainRecipe(epochs), func(p train.Progress) {
-		if time.Since(last) > 10*time.Second || p.Step == p.Steps {
+		if time.Since(last) > 10*time.Second {
 			last = time.Now()
 			fmt.Fprintf(os.Stderr, "mktiny: epoch %d/%d step %d/%d loss %.4f %.0f tok/s\n", p.Epoch, p.Epochs, p.Step, p.Steps,
 				p.Loss, float64(p.Tokens)/p.Elapsed.Seconds())
