@@ -66,7 +66,7 @@ func main() {
 	}
 	mb := float64(size) / (1 << 20)
 	line := func(name string, d time.Duration) {
-		fmt.Printf("%-52s %7.3fs  %7.1f MB/s  %10.0f tokens/s\n", name, d.Seconds(), mb/d.Seconds(), float64(goTokens)/d.Seconds())
+		fmt.Printf("%-54s %7.3fs  %7.1f MB/s  %10.0f tokens/s\n", name, d.Seconds(), mb/d.Seconds(), float64(goTokens)/d.Seconds())
 	}
 	fmt.Printf("tokens: %d (the same count from all three)\n", goTokens)
 	line("go, 1 thread, first pass (cold cache)", cold)
