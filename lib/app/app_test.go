@@ -123,3 +123,55 @@ func TestOutputToDevice(t *testing.T) {
 		t.Fatalf("%s was replaced: %v %v", os.DevNull, st.Mode(), err)
 	}
 }
+
+func TestInterleave(t *testing.T) {
+	flags := []cli.Flag{
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}},
+	}
+	sub := &cli.Command{Name: "overlap", Flags: []cli.Flag{&cli.IntFlag{Name: "n"}}}
+	tests := []struct{ in, want string }{
+		{"a.jsonl -o out.jsonl", "-o out.jsonl a.jsonl"},
+		{"a.jsonl -q b.jsonl --output=x", "-q --output=x a.jsonl b.jsonl"},
+		{"-o x a.jsonl", "-o x a.jsonl"},
+		{"a.jsonl -- -o", "a.jsonl -- -o"},
+		{"- -q", "-q -"},
+		{"overlap a b -n 3", "overlap -n 3 a b"},
+		{"-q overlap a -n 3", "-q overlap -n 3 a"},
+		{"a.jsonl --unknown b", "--unknown a.jsonl b"},
+	}
+	for _, tt := range tests {
+		got := strings.Join(interleave(flags, []*cli.Command{sub}, strings.Fields(tt.in)), " ")
+		if got != tt.want {
+			t.Errorf("interleave(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestFlagsAfterFiles(t *testing.T) {
+	var got string
+	a := &cli.App{Name: "ff-test", Flags: OutputFlags(), Action: func(c *cli.Context) error {
+		got = c.String(FlagOutput) + " " + strings.Join(c.Args().Slice(), ",")
+		return nil
+	}}
+	var out, errb bytes.Buffer
+	if code := Run(a, []string{"in.jsonl", "-o", "out.jsonl", "more.jsonl"}, nil, &out, &errb); code != OK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if got != "out.jsonl in.jsonl,more.jsonl" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestOutputMode(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "o.jsonl")
+	o, _ := CreateOutput(p, nil)
+	o.WriteString("x\n")
+	if err := o.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(p)
+	if st.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v, want 0644", st.Mode().Perm())
+	}
+}

@@ -37,6 +37,13 @@ func CreateOutput(path string, stdout io.Writer) (*Output, error) {
 	if err != nil {
 		return nil, Failf("create output: %v", err)
 	}
+	// CreateTemp makes 0600 files; an output is an ordinary file (0644 under
+	// the usual umask), or keeps the mode of the file it replaces.
+	mode := os.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	tmp.Chmod(mode)
 	return &Output{Writer: bufio.NewWriterSize(tmp, 1<<20), path: path, tmp: tmp}, nil
 }
 

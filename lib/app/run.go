@@ -65,6 +65,7 @@ func Run(a *cli.App, args []string, stdin io.Reader, stdout, stderr io.Writer) i
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	args = interleave(a.Flags, a.Commands, args)
 	err := a.RunContext(ctx, append([]string{a.Name}, args...))
 	code := CodeOf(err)
 	if err != nil && isUsage(err) {
