@@ -38,3 +38,6 @@ func (e *chatEncoder) Encode(rec *record.Record) ([]int32, []int32, error) {
 	}
 	return chat.Encode(e.tok, e.tmpl, row)
 }
+
+// TemplateName is the chat template in use, echoed in the result's config.
+func (e *chatEncoder) TemplateName() string { return e.tmpl.Name }

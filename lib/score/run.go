@@ -72,6 +72,9 @@ func run(c *cli.Context, d deps) error {
 	if err != nil {
 		return app.Usagef("%s: %v", modelDir, err)
 	}
+	if n, ok := enc.(interface{ TemplateName() string }); ok {
+		cfg.Template = n.TemplateName() // echo the template actually used
+	}
 	if tokVocab > info.VocabSize {
 		return app.Usagef("%s: the tokenizer has %d tokens but the model's vocab_size is %d: tokenizer.json does not belong to this model",
 			modelDir, tokVocab, info.VocabSize)
