@@ -5,6 +5,7 @@ the causal-LM loss, and gradients by autograd.
 usage: reference.py MODEL_DIR ADAPTER_DIR|- TOKENS_JSON OUT_DIR [--full] [--threads N]
        reference.py --jobs JOBS_JSON   (many runs in one process: torch starts slowly)
        reference.py MODEL_DIR ADAPTER_DIR TOKENS_JSON --bench N   (time N LoRA steps)
+       reference.py MODEL_DIR ADAPTER_DIR TOKENS_JSON --serve   (one timed step per stdin line)
        reference.py --matmul M,N,K,REPS   (torch sgemm GFLOPS)
 
 TOKENS_JSON: {"ids": [...], "labels": [...]}. Writes OUT_DIR/result.json
@@ -199,6 +200,29 @@ def bench(model_dir, adapter_dir, tokens, steps):
     return {"seconds": times, "sum_loss": loss.item(), "n_label": n, "threads": torch.get_num_threads()}
 
 
+def serve(model_dir, adapter_dir, tokens):
+    """For benchmarks: one timed LoRA training step per line read from
+    stdin, answering {"seconds": wall, "cpu": process CPU seconds, "sum_loss"}."""
+    import time
+
+    cfg = json.load(open(os.path.join(model_dir, "config.json")))
+    w = read_safetensors(os.path.join(model_dir, "model.safetensors"))
+    lt = read_safetensors(os.path.join(adapter_dir, "adapter_model.safetensors"))
+    lcfg = json.load(open(os.path.join(adapter_dir, "adapter_config.json")))
+    for t in lt.values():
+        t.requires_grad_(True)
+    lora = Lora(lt, lcfg)
+    tok = json.load(open(tokens))
+    for _ in sys.stdin:
+        start, cpu = time.perf_counter(), time.process_time()
+        for t in lt.values():
+            t.grad = None
+        loss, n = forward(cfg, w, lora, tok["ids"], tok["labels"])
+        loss.backward()
+        res = {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, "sum_loss": loss.item()}
+        print(json.dumps(res), flush=True)
+
+
 def matmul_gflops(m, n, k, reps):
     """sgemm throughput of torch (its BLAS) for C[m,n] = A[m,k]·B[n,k]ᵀ."""
     import time
@@ -224,6 +248,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--bench", type=int, default=0, help="time this many LoRA training steps; print JSON")
     ap.add_argument("--matmul", help="M,N,K,REPS: print torch sgemm GFLOPS")
+    ap.add_argument("--serve", action="store_true", help="one timed LoRA step per stdin line (benchmarks)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.matmul:
@@ -232,6 +257,9 @@ def main():
         return
     if args.bench:
         print(json.dumps(bench(args.model_dir, args.adapter_dir, args.tokens, args.bench)))
+        return
+    if args.serve:
+        serve(args.model_dir, args.adapter_dir, args.tokens)
         return
     if args.jobs:
         for j in json.load(open(args.model_dir)):

@@ -26,6 +26,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/flock-off/ff/lib/lora"
@@ -49,8 +50,8 @@ var qwen05B = model.Config{
 }
 
 func main() {
-	rounds := flag.Int("rounds", 5, "interleaved rounds; each times steps Go steps and steps PyTorch steps")
-	steps := flag.Int("steps", 2, "steps per round and side")
+	rounds := flag.Int("rounds", 12, "alternating Go and PyTorch steps timed (after one warm-up step each)")
+	steps := flag.Int("steps", 1, "multiplies -rounds")
 	threads := flag.Int("threads", runtime.NumCPU(), "threads for both sides")
 	skipRSS := flag.Bool("skip-rss", false, "skip the 0.5B peak-RSS measurement")
 	child := flag.String("rss-child", "", "internal: load this checkpoint, run one step, print peak RSS")
@@ -108,7 +109,7 @@ func matmul(py string, threads int) {
 			best = min(best, time.Since(t))
 		}
 		goG := 2 * float64(M*N*K) / best.Seconds() / 1e9
-		out, err := torchCmd(py, refScript(), "--threads", strconv.Itoa(threads), "--matmul", fmt.Sprintf("%d,%d,%d,10", M, N, K)).Output()
+		out, err := torchCmd(py, threads, "--matmul", fmt.Sprintf("%d,%d,%d,10", M, N, K)).Output()
 		check(err)
 		var res struct{ GFLOPS float64 }
 		check(json.Unmarshal(out, &res))
@@ -140,37 +141,64 @@ func stepBench(py, dir string, threads, rounds, steps int) bool {
 	tokPath := filepath.Join(dir, "tokens.json")
 	tok, _ := json.Marshal(map[string][]int32{"ids": ids, "labels": labels})
 	check(os.WriteFile(tokPath, tok, 0o644))
-	fmt.Printf("model: %s-shaped, %.1fM parameters, LoRA r 16 on q,k,v,o,gate,up,down (%d modules), sequence %d, %d rounds × %d steps per side\n",
-		bench25M.Arch(), float64(m.NumParams())/1e6, len(ad.Modules), T, rounds, steps)
+	fmt.Printf("model: %s-shaped, %.1fM parameters, LoRA r 16 on q,k,v,o,gate,up,down (%d modules), sequence %d\n",
+		bench25M.Arch(), float64(m.NumParams())/1e6, len(ad.Modules), T)
 
-	g := lora.NewGrads(ad)
-	goLoss, _, err := m.Step(ids, labels, ad, g, 0) // warm-up
+	// PyTorch runs as a server doing one step per request, so Go and
+	// PyTorch steps alternate one by one and see the same machine load.
+	cmd := torchCmd(py, threads, modelDir, adDir, tokPath, "--serve")
+	stdin, err := cmd.StdinPipe()
 	check(err)
-	var goTimes, pyTimes []float64
-	var pyLoss float64
-	for range rounds {
-		for range steps {
-			t := time.Now()
-			_, _, err := m.Step(ids, labels, ad, g, 0)
-			check(err)
-			goTimes = append(goTimes, time.Since(t).Seconds())
-		}
-		out, err := torchCmd(py, refScript(), modelDir, adDir, tokPath, "--threads", strconv.Itoa(threads), "--bench", strconv.Itoa(steps)).Output()
+	stdout, err := cmd.StdoutPipe()
+	check(err)
+	cmd.Stderr = os.Stderr
+	check(cmd.Start())
+	defer func() { stdin.Close(); cmd.Wait() }()
+	answers := bufio.NewScanner(stdout)
+	pyStep := func() (wall, cpu, loss float64) {
+		_, err := fmt.Fprintln(stdin, "step")
 		check(err)
-		var res struct {
-			Seconds []float64
-			SumLoss float64 `json:"sum_loss"`
+		if !answers.Scan() {
+			check(fmt.Errorf("reference.py --serve stopped: %v", answers.Err()))
 		}
-		check(json.Unmarshal(out, &res))
-		pyTimes = append(pyTimes, res.Seconds...)
-		pyLoss = res.SumLoss
+		var res struct {
+			Seconds, CPU float64
+			SumLoss      float64 `json:"sum_loss"`
+		}
+		check(json.Unmarshal(answers.Bytes(), &res))
+		return res.Seconds, res.CPU, res.SumLoss
 	}
-	goMed, pyMed := median(goTimes), median(pyTimes)
+	g := lora.NewGrads(ad)
+	goStep := func() (wall, cpu, loss float64) {
+		c0, t := cpuSeconds(), time.Now()
+		s, _, err := m.Step(ids, labels, ad, g, 0)
+		check(err)
+		return time.Since(t).Seconds(), cpuSeconds() - c0, s
+	}
+	goStep() // warm-up: workspaces, packed weights
+	pyStep()
+	var goWall, goCPU, pyWall, pyCPU []float64
+	var goLoss, pyLoss float64
+	for range rounds * steps {
+		w, c, l := goStep()
+		goWall, goCPU, goLoss = append(goWall, w), append(goCPU, c), l
+		w, c, l = pyStep()
+		pyWall, pyCPU, pyLoss = append(pyWall, w), append(pyCPU, c), l
+	}
+	goMed, pyMed := median(goWall), median(pyWall)
 	fmt.Printf("loss (sum over %d tokens): Go %.6f, PyTorch %.6f (relative difference %.1e)\n", T-1, goLoss, pyLoss, abs(goLoss-pyLoss)/abs(pyLoss))
-	fmt.Printf("LoRA forward+backward, median step: Go %.3fs = %.0f tokens/s; PyTorch %.3fs = %.0f tokens/s\n", goMed, T/goMed, pyMed, T/pyMed)
+	fmt.Printf("LoRA forward+backward, median of %d alternating steps: Go %.3fs = %.0f tokens/s; PyTorch %.3fs = %.0f tokens/s\n", len(goWall), goMed, T/goMed, pyMed, T/pyMed)
+	fmt.Printf("CPU time per step (median): Go %.3fs, PyTorch %.3fs (ratio %.2f)\n", median(goCPU), median(pyCPU), median(pyCPU)/median(goCPU))
 	ratio := pyMed / goMed
 	fmt.Printf("ratio: Go is %.2fx PyTorch's tokens/s (target >= 1)\n", ratio)
 	return ratio >= 1
+}
+
+// cpuSeconds is this process's user+system CPU time.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }
 
 func rssBench(dir string, threads int) bool {
@@ -242,13 +270,16 @@ func vmHWM() float64 {
 	return 0
 }
 
-// torchCmd runs the reference with OpenMP threads that sleep instead of
-// spinning while they wait (unless OMP_WAIT_POLICY is set): on a loaded,
-// shared machine spinning threads slow PyTorch down many times, which would
-// flatter Go.
-func torchCmd(py string, args ...string) *exec.Cmd {
-	cmd := exec.Command(py, args...)
-	cmd.Env = append(os.Environ(), "OMP_WAIT_POLICY="+ompPolicy())
+// torchCmd runs the reference on threads threads: torch.set_num_threads
+// (the --threads flag) does not bound OpenBLAS's own pthreads, so
+// OPENBLAS_NUM_THREADS and OMP_NUM_THREADS say it too. OpenMP threads sleep
+// instead of spinning while they wait (unless OMP_WAIT_POLICY is set): on a
+// loaded, shared machine spinning threads slow PyTorch down many times,
+// which would flatter Go.
+func torchCmd(py string, threads int, args ...string) *exec.Cmd {
+	cmd := exec.Command(py, append([]string{refScript(), "--threads", strconv.Itoa(threads)}, args...)...)
+	n := strconv.Itoa(threads)
+	cmd.Env = append(os.Environ(), "OMP_WAIT_POLICY="+ompPolicy(), "OPENBLAS_NUM_THREADS="+n, "OMP_NUM_THREADS="+n)
 	return cmd
 }
 
