@@ -65,7 +65,7 @@ func (m *Model) layerForward(w *workspace, a *layerActs, l, T int, bs [7]binding
 	h2, gt, up, mm := a.h2[:T*H], a.g[:T*I], a.u[:T*I], a.m[:T*I]
 	rmsnormForward(th, h2, a.rms2, x1, L.PostNorm, T, H, c.RMSNormEps)
 	m.projForward(w, h2, T, []*Linear{&L.Gate, &L.Up}, [][]float32{gt, up}, false, bs[pGate:pUp+1], a.lu[pGate:pUp+1])
-	swigluForward(th, mm, gt, up, T*I)
+	swigluForward(th, mm, a.sig[:T*I], gt, up, T*I)
 	copy(out, x1)
 	m.linearForward(w, &L.Down, mm, out, T, true, bs[pDown], a.lu[pDown])
 }
@@ -90,7 +90,7 @@ func (m *Model) layerBackward(w *workspace, a *layerActs, l, T int, bs [7]bindin
 	// MLP: x' = x1 + down(m), m = silu(g) ⊙ u.
 	dg, du := w.dg[:T*I], w.du[:T*I]
 	m.linearBackward(w, &L.Down, a.m[:T*I], dx, dg, T, false, gLin[pDown], bs[pDown], a.lu[pDown])
-	swigluBackward(th, dg, du, a.g[:T*I], a.u[:T*I], T*I)
+	swigluBackward(th, dg, du, a.sig[:T*I], a.g[:T*I], a.u[:T*I], T*I)
 	h2 := a.h2[:T*H]
 	m.linearBackward(w, &L.Gate, h2, dg, dh, T, false, gLin[pGate], bs[pGate], a.lu[pGate])
 	m.linearBackward(w, &L.Up, h2, du, dh, T, true, gLin[pUp], bs[pUp], a.lu[pUp])

@@ -57,21 +57,22 @@ func rmsnormBackward(threads int, dx, dw, dy, x, w, inv []float32, T, H int) {
 	}
 }
 
-// swigluForward: m = silu(g) ⊙ u.
-func swigluForward(threads int, m, g, u []float32, n int) {
+// swigluForward: m = silu(g) ⊙ u, keeping sig = sigmoid(g) for the backward pass.
+func swigluForward(threads int, m, sig, g, u []float32, n int) {
 	tensor.Parallel(threads, n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			s := sigmoid(g[i])
+			sig[i] = s
 			m[i] = g[i] * s * u[i]
 		}
 	})
 }
 
 // swigluBackward turns dm (in place) into dg and writes du.
-func swigluBackward(threads int, dg, du, g, u []float32, n int) {
+func swigluBackward(threads int, dg, du, sig, g, u []float32, n int) {
 	tensor.Parallel(threads, n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			s := sigmoid(g[i])
+			s := sig[i]
 			dm := dg[i]
 			du[i] = dm * g[i] * s
 			dg[i] = dm * u[i] * s * (1 + g[i]*(1-s))

@@ -5,6 +5,7 @@ import "github.com/flock-off/ff/lib/tensor"
 // layerActs holds what a decoder block's backward pass needs from its forward pass.
 type layerActs struct {
 	x, h1, q, k, v, att, x1, h2, g, u, m []float32
+	sig                                  []float32 // sigmoid(g)
 	rms1, rms2                           []float32 // [T] inverse RMS of x and x1
 	p                                    []float32 // [heads, T, T] attention probabilities
 	lu                                   [7][]float32
@@ -41,7 +42,7 @@ func (m *Model) dims() (H, I, qd, kd, nh, hd int) {
 // actBytes estimates the activation memory of keeping every layer for T tokens.
 func (m *Model) actBytes(T int) int {
 	H, I, qd, kd, nh, _ := m.dims()
-	return 4 * m.Config.NumHiddenLayers * T * (5*H + 2*qd + 2*kd + 3*I + nh*T)
+	return 4 * m.Config.NumHiddenLayers * T * (5*H + 2*qd + 2*kd + 4*I + nh*T)
 }
 
 // getWorkspace takes an idle workspace big enough for T tokens and rank r,
@@ -86,7 +87,7 @@ func (m *Model) newWorkspace(T, r, store int) *workspace {
 	for i := range w.acts {
 		a := &w.acts[i]
 		a.h1, a.q, a.k, a.v, a.att, a.x1, a.h2 = f(T*H), f(T*qd), f(T*kd), f(T*kd), f(T*qd), f(T*H), f(T*H)
-		a.g, a.u, a.m = f(T*I), f(T*I), f(T*I)
+		a.g, a.u, a.m, a.sig = f(T*I), f(T*I), f(T*I), f(T*I)
 		a.rms1, a.rms2, a.p = f(T), f(T), f(nh*T*T)
 		for j := range a.lu {
 			a.lu[j] = f(T * r)
