@@ -19,6 +19,11 @@ ff-dedup --against eval.jsonl --clusters "$out/dedup-clusters.jsonl" --removed "
   -o "$out/data.jsonl" "$out/clean.jsonl"
 
 echo
+echo "== ff-score tokens: what the model sees (first row: ids, labels -100 where masked)"
+ff-score tokens --model "$model" -o "$out/tokens.jsonl" "$out/data.jsonl"
+head -n 1 "$out/tokens.jsonl" | cut -c1-300
+
+echo
 echo "== ff-score: LoRA-train the tiny bundled model on the data, evaluation loss before and after"
 ff-score --model "$model" --eval eval.jsonl --quiet -o "$out/score.json" "$out/data.jsonl"
 cat "$out/score.json"
@@ -38,14 +43,19 @@ ff-submit commit --netuid 96 --repo demo/flock-sft --competition-id 1 \
 
 echo
 echo "== a validator's round: uid 1 submits the data above, uid 2 off-task rows, uid 3 a copy of uid 1's data"
+echo "   (committed later), uid 4 half good rows and half off-task rows"
 cp "$out/data.jsonl" "$out/uid3.jsonl"
+head -n 50 "$out/data.jsonl" > "$out/uid4.jsonl"
+head -n 50 "$model/corpus/offtask.jsonl" >> "$out/uid4.jsonl"
 ff-score --model "$model" --eval eval.jsonl --quiet -o "$out/score2.json" "$model/corpus/offtask.jsonl"
 ff-score --model "$model" --eval eval.jsonl --quiet -o "$out/score3.json" "$out/uid3.jsonl"
+ff-score --model "$model" --eval eval.jsonl --quiet -o "$out/score4.json" "$out/uid4.jsonl"
 loss() { sed -n 's/^{"eval_loss":\([^,]*\),.*/\1/p' "$1"; }
 {
   printf '{"uid":1,"hotkey":"5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty","block":4100,"competition_id":"1","eval_loss":%s}\n' "$(loss "$out/score.json")"
   printf '{"uid":2,"hotkey":"5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y","block":4000,"competition_id":"1","eval_loss":%s}\n' "$(loss "$out/score2.json")"
   printf '{"uid":3,"hotkey":"5DAAnrj7VHTznn2AWBemMuyBwZWs6FNFjdyVXUeYum3PTXFy","block":4200,"competition_id":"1","eval_loss":%s}\n' "$(loss "$out/score3.json")"
+  printf '{"uid":4,"hotkey":"5HGjWAeFDfFCWPsjFQdVV2Msvz2XtMktvgocEZcCj68kUMaw","block":4150,"competition_id":"1","eval_loss":%s}\n' "$(loss "$out/score4.json")"
 } > "$out/scores.jsonl"
 cat "$out/scores.jsonl"
 
