@@ -4,6 +4,7 @@
 package dedup
 
 import (
+	"github.com/flock-off/ff/lib/hub"
 	"io"
 
 	"github.com/flock-off/ff/lib/app"
@@ -28,6 +29,7 @@ than --ngram are compared exactly. Output is byte-identical for any --threads.`
 
 // Main runs ff-dedup with args (without the program name) and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	hub.RegisterInputs(hub.Options{Stderr: stderr})
 	a := &cli.App{
 		Name:            "ff-dedup",
 		Usage:           "remove exact and near-duplicate rows; check contamination and overlap",

@@ -14,6 +14,7 @@ import (
 
 // Main runs ff-submit with args (without the program name) and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	hub.RegisterInputs(hub.Options{Stderr: stderr})
 	a := &cli.App{
 		Name:  "ff-submit",
 		Usage: "commit datasets, read commitments and the metagraph, set weights on Bittensor (subtensor)",
