@@ -98,37 +98,35 @@ func (s *TextStats) TopNgramShare(n int) float64 {
 // with that share (0, 0: none does). It gives the same answer as comparing
 // TopNgramShare with the limits, faster: an n-gram of count c and width w
 // exceeds only if c > limit/w, and every word of it occurs at least c times,
-// so after one pass counting words only positions whose n words are all that
-// frequent are looked at.
+// so only positions whose n words are all that frequent are looked at.
+//
+// Word frequencies come from one cheap pass that counts words into buckets
+// chosen by their bytes (no keys stored or compared): a word's bucket count
+// is at least its own count, so the positions looked at are a superset of
+// the exactly frequent ones. That changes nothing: an n-gram's positions
+// are all looked at or none (they hold the same words), and an n-gram with
+// a word below the bound occurs fewer times than the bound, too few to
+// exceed the limit or to tie with one that does.
 func (s *TextStats) TopNgramOver(limits [3]float64) (int, float64) {
 	w := len(s.wordAt)
 	if w < 2 || s.Chars == 0 {
 		return 0, 0
 	}
-	s.hashWords()
-	s.seen.reset(w)
-	s.slot = s.slot[:0]
-	maxLen, maxCount := 0, int32(0)
-	for i, h := range s.wordHash {
-		k := s.seen.slotOf(h)
-		s.slot = append(s.slot, k)
-		maxLen = max(maxLen, int(s.wordLen[i]))
-		maxCount = max(maxCount, s.seen.count[k])
-	}
-	// run[i]: how many words from i on are frequent enough (per n, below).
+	maxLen, maxCount := s.countBuckets()
+	hashed := false
 	for n := 2; n <= 4 && n <= w; n++ {
 		limit := limits[n-2] * float64(s.Chars)
 		cmin := int(limit/float64(n*maxLen+n-1)) + 1
 		if cmin < 2 {
 			cmin = 2
 		}
-		if int(maxCount) < cmin {
+		if maxCount < cmin {
 			continue // no word is frequent enough: the usual case
 		}
 		s.rep = s.rep[:0]
 		any := false
-		for i := range s.slot {
-			ok := int(s.seen.count[s.slot[i]]) >= cmin
+		for _, b := range s.slot {
+			ok := int(s.bucket[b]) >= cmin
 			s.rep = append(s.rep, ok)
 			any = any || ok
 		}
@@ -142,6 +140,10 @@ func (s *TextStats) TopNgramOver(limits [3]float64) (int, float64) {
 				cand = s.rep[i+k]
 			}
 			if cand {
+				if !hashed {
+					s.hashWords()
+					hashed = true
+				}
 				h := s.wordHash[i]
 				for k := 1; k < n; k++ {
 					h = mix(h*31 + s.wordHash[i+k])
@@ -159,8 +161,8 @@ func (s *TextStats) TopNgramOver(limits [3]float64) (int, float64) {
 				best, bestAt = c, int(s.gram[j+1])
 			}
 		}
-		if best < 2 {
-			continue
+		if best < cmin {
+			continue // too rare to exceed (see above)
 		}
 		width := n - 1
 		for k := 0; k < n; k++ {
@@ -171,6 +173,48 @@ func (s *TextStats) TopNgramOver(limits [3]float64) (int, float64) {
 		}
 	}
 	return 0, 0
+}
+
+// countBuckets counts the recorded words into s.bucket by a hash of their
+// first eight bytes and their length (equal words share a bucket), notes
+// each word's bucket in s.slot, and returns the longest word's length and
+// the largest bucket count. The table has at least four buckets per word.
+func (s *TextStats) countBuckets() (maxLen, maxCount int) {
+	w := len(s.wordAt)
+	bits := 6
+	for 1<<bits < 4*w {
+		bits++
+	}
+	if cap(s.bucket) < 1<<bits {
+		s.bucket = make([]uint32, 1<<bits)
+	} else {
+		s.bucket = s.bucket[:1<<bits]
+		clear(s.bucket)
+	}
+	shift := 64 - bits
+	s.slot = s.slot[:0]
+	t := s.text
+	var top uint32
+	for k, at := range s.wordAt {
+		n := int(s.wordLen[k])
+		var x uint64
+		if int(at)+8 <= len(t) {
+			x = binary.LittleEndian.Uint64(t[at:])
+			if n < 8 {
+				x &= ^uint64(0) >> (64 - 8*n)
+			}
+		} else {
+			for i, c := range t[at:min(int(at)+n, int(at)+8)] {
+				x |= uint64(c) << (8 * i)
+			}
+		}
+		b := int32(((x ^ uint64(n)<<56 ^ uint64(n)) * 0x9e3779b97f4a7c15) >> shift)
+		s.slot = append(s.slot, b)
+		s.bucket[b]++
+		top = max(top, s.bucket[b])
+		maxLen = max(maxLen, n)
+	}
+	return maxLen, int(top)
 }
 
 // extend turns k-gram hashes into (k+1)-gram hashes.
