@@ -165,15 +165,18 @@ var packBufs = &bufList{aRows: blockM}
 
 // gemmSerial is Gemm on the calling goroutine.
 func gemmSerial(transA bool, M, N, K int, A []float32, lda int, B bOperand, C []float32, ldc int, accumulate bool) {
-	if !accumulate {
-		for i := 0; i < M; i++ {
-			clear(C[i*ldc : i*ldc+N])
-		}
-	}
 	if K == 0 {
+		if !accumulate {
+			for i := 0; i < M; i++ {
+				clear(C[i*ldc : i*ldc+N])
+			}
+		}
 		return
 	}
 	kn := kernel
+	if N <= 16 && B.packed == nil && kn.narrow != nil {
+		kn = *kn.narrow // an adapter-rank-wide product: do not compute padding
+	}
 	mr, nr := kn.mr, kn.nr
 	buf := packBufs.get()
 	defer packBufs.put(buf)
@@ -190,28 +193,39 @@ func gemmSerial(transA bool, M, N, K int, A []float32, lda int, B bOperand, C []
 			for ic := 0; ic < M; ic += blockM {
 				mc := min(blockM, M-ic)
 				packA(buf.a, transA, A, lda, ic, pc, mc, kc, mr)
-				for jr := 0; jr < nc; jr += nr {
-					nw := min(nr, nc-jr)
-					bpr := bp[jr*kc:]
-					for ir := 0; ir < mc; ir += mr {
-						mw := min(mr, mc-ir)
-						ap := buf.a[ir*kc:]
-						off := (ic+ir)*ldc + jc + jr
-						if mw == mr && nw == nr {
-							kn.run(kc, ap, bpr, C[off:], ldc)
-							continue
-						}
-						// Edge tile: compute into a scratch tile, add the valid part.
-						t := buf.tile[:mr*nr]
-						clear(t)
-						kn.run(kc, ap, bpr, t, nr)
-						for i := 0; i < mw; i++ {
-							row := C[off+i*ldc : off+i*ldc+nw]
-							for j := range row {
-								row[j] += t[i*nr+j]
-							}
-						}
+				// The first K block stores, later ones add: C needs no clearing.
+				runTiles(kn, kc, mc, nc, buf.a, bp, C[ic*ldc+jc:], ldc, accumulate || pc > 0, buf.tile)
+			}
+		}
+	}
+}
+
+// runTiles multiplies a packed mc×kc block of A by a packed kc×nc block of
+// B into C (row stride ldc), adding or storing, tile by tile.
+func runTiles(kn microKernel, kc, mc, nc int, ap, bp, C []float32, ldc int, add bool, tile []float32) {
+	mr, nr := kn.mr, kn.nr
+	for jr := 0; jr < nc; jr += nr {
+		nw := min(nr, nc-jr)
+		bpr := bp[jr*kc:]
+		for ir := 0; ir < mc; ir += mr {
+			mw := min(mr, mc-ir)
+			a := ap[ir*kc:]
+			off := ir*ldc + jr
+			if mw == mr && nw == nr {
+				kn.run(kc, a, bpr, C[off:], ldc, add)
+				continue
+			}
+			// Edge tile: compute into a scratch tile, then the valid part.
+			t := tile[:mr*nr]
+			kn.run(kc, a, bpr, t, nr, false)
+			for i := 0; i < mw; i++ {
+				row := C[off+i*ldc : off+i*ldc+nw]
+				if add {
+					for j := range row {
+						row[j] += t[i*nr+j]
 					}
+				} else {
+					copy(row, t[i*nr:i*nr+nw])
 				}
 			}
 		}

@@ -1,12 +1,15 @@
 package tensor
 
-// A micro-kernel adds the product of a packed MR×kc panel of A (stored k-major:
-// a[k*MR+i]) and a packed kc×NR panel of B (b[k*NR+j]) into the MR×NR tile of
-// C starting at c with row stride ldc.
+// A micro-kernel computes the product of a packed MR×kc panel of A (stored
+// k-major: a[k*MR+i]) and a packed kc×NR panel of B (b[k*NR+j]) and adds it
+// to (add) or stores it in the MR×NR tile of C at c, row stride ldc.
 type microKernel struct {
 	name   string
 	mr, nr int
-	run    func(kc int, a, b, c []float32, ldc int)
+	run    func(kc int, a, b, c []float32, ldc int, add bool)
+	// narrow, if set, has the same mr and a smaller nr, for products only a
+	// few columns wide (an adapter's rank).
+	narrow *microKernel
 }
 
 // kernel is the micro-kernel Gemm uses; init code for the architecture may
@@ -20,7 +23,7 @@ func KernelName() string { return kernel.name }
 
 // kernelGo4x8 is the portable micro-kernel: 32 accumulators in locals so the
 // compiler keeps most of them in registers.
-func kernelGo4x8(kc int, a, b, c []float32, ldc int) {
+func kernelGo4x8(kc int, a, b, c []float32, ldc int, add bool) {
 	var c00, c01, c02, c03, c04, c05, c06, c07 float32
 	var c10, c11, c12, c13, c14, c15, c16, c17 float32
 	var c20, c21, c22, c23, c24, c25, c26, c27 float32
@@ -68,14 +71,18 @@ func kernelGo4x8(kc int, a, b, c []float32, ldc int) {
 		c36 += a3 * b6
 		c37 += a3 * b7
 	}
-	addRow8(c[0*ldc:], c00, c01, c02, c03, c04, c05, c06, c07)
-	addRow8(c[1*ldc:], c10, c11, c12, c13, c14, c15, c16, c17)
-	addRow8(c[2*ldc:], c20, c21, c22, c23, c24, c25, c26, c27)
-	addRow8(c[3*ldc:], c30, c31, c32, c33, c34, c35, c36, c37)
+	addRow8(c[0*ldc:], add, c00, c01, c02, c03, c04, c05, c06, c07)
+	addRow8(c[1*ldc:], add, c10, c11, c12, c13, c14, c15, c16, c17)
+	addRow8(c[2*ldc:], add, c20, c21, c22, c23, c24, c25, c26, c27)
+	addRow8(c[3*ldc:], add, c30, c31, c32, c33, c34, c35, c36, c37)
 }
 
-func addRow8(r []float32, v0, v1, v2, v3, v4, v5, v6, v7 float32) {
+func addRow8(r []float32, add bool, v0, v1, v2, v3, v4, v5, v6, v7 float32) {
 	r = r[:8:8]
+	if !add {
+		r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] = v0, v1, v2, v3, v4, v5, v6, v7
+		return
+	}
 	r[0] += v0
 	r[1] += v1
 	r[2] += v2

@@ -2,10 +2,11 @@
 
 #include "textflag.h"
 
-// func kernelAVX2_6x16(kc int, a, b, c unsafe.Pointer, ldc int)
-// C[6x16] += A[6xkc] * B[kcx16]; A packed k-major (6 per k), B packed k-major (16 per k).
 // Y0..Y11 hold the tile (two registers per row), Y12/Y13 one row of B, Y14/Y15 broadcasts of A.
-TEXT ·kernelAVX2_6x16(SB), NOSPLIT, $0-40
+// func kernelAVX2_6x16(kc int, a, b, c unsafe.Pointer, ldc int, add bool)
+// C[6x16] (+)= A[6xkc]·B[kcx16]: A packed k-major (6 per k), B packed k-major (16 per k).
+// With add false the tile is stored, not added (C need not be cleared first).
+TEXT ·kernelAVX2_6x16(SB), NOSPLIT, $0-41
 	MOVQ kc+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DI
@@ -25,7 +26,7 @@ TEXT ·kernelAVX2_6x16(SB), NOSPLIT, $0-40
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 loop:
-	VMOVUPS (DI), Y12
+	VMOVUPS 0(DI), Y12
 	VMOVUPS 32(DI), Y13
 	VBROADCASTSS 0(SI), Y14
 	VFMADD231PS Y12, Y14, Y0
@@ -49,34 +50,57 @@ loop:
 	ADDQ $64, DI
 	DECQ CX
 	JNZ loop
-	VADDPS (DX), Y0, Y0
-	VMOVUPS Y0, (DX)
+	MOVBLZX add+40(FP), AX
+	TESTL AX, AX
+	JZ store
+	VADDPS 0(DX), Y0, Y0
+	VMOVUPS Y0, 0(DX)
 	VADDPS 32(DX), Y1, Y1
 	VMOVUPS Y1, 32(DX)
 	ADDQ R8, DX
-	VADDPS (DX), Y2, Y2
-	VMOVUPS Y2, (DX)
+	VADDPS 0(DX), Y2, Y2
+	VMOVUPS Y2, 0(DX)
 	VADDPS 32(DX), Y3, Y3
 	VMOVUPS Y3, 32(DX)
 	ADDQ R8, DX
-	VADDPS (DX), Y4, Y4
-	VMOVUPS Y4, (DX)
+	VADDPS 0(DX), Y4, Y4
+	VMOVUPS Y4, 0(DX)
 	VADDPS 32(DX), Y5, Y5
 	VMOVUPS Y5, 32(DX)
 	ADDQ R8, DX
-	VADDPS (DX), Y6, Y6
-	VMOVUPS Y6, (DX)
+	VADDPS 0(DX), Y6, Y6
+	VMOVUPS Y6, 0(DX)
 	VADDPS 32(DX), Y7, Y7
 	VMOVUPS Y7, 32(DX)
 	ADDQ R8, DX
-	VADDPS (DX), Y8, Y8
-	VMOVUPS Y8, (DX)
+	VADDPS 0(DX), Y8, Y8
+	VMOVUPS Y8, 0(DX)
 	VADDPS 32(DX), Y9, Y9
 	VMOVUPS Y9, 32(DX)
 	ADDQ R8, DX
-	VADDPS (DX), Y10, Y10
-	VMOVUPS Y10, (DX)
+	VADDPS 0(DX), Y10, Y10
+	VMOVUPS Y10, 0(DX)
 	VADDPS 32(DX), Y11, Y11
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+store:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, 0(DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y8, 0(DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y10, 0(DX)
 	VMOVUPS Y11, 32(DX)
 	VZEROUPPER
 	RET

@@ -49,18 +49,18 @@ func GemmShared(threads int, transA bool, M, K int, A []float32, lda int, outs .
 
 // sharedSerial computes rows row0..row0+M of every product on this goroutine.
 func sharedSerial(transA bool, row0, M, K int, A []float32, lda int, outs []Product) {
-	kn := kernel
-	mr, nr := kn.mr, kn.nr
-	for _, o := range outs {
-		if !o.Accumulate {
-			for i := row0; i < row0+M; i++ {
-				clear(o.C[i*o.LDC : i*o.LDC+o.N])
+	if K == 0 {
+		for _, o := range outs {
+			if !o.Accumulate {
+				for i := row0; i < row0+M; i++ {
+					clear(o.C[i*o.LDC : i*o.LDC+o.N])
+				}
 			}
 		}
-	}
-	if K == 0 {
 		return
 	}
+	main := kernel
+	mr := main.mr
 	buf := sharedBufs.get()
 	defer sharedBufs.put(buf)
 	for ic := 0; ic < M; ic += sharedRows {
@@ -69,13 +69,17 @@ func sharedSerial(transA bool, row0, M, K int, A []float32, lda int, outs []Prod
 			kc := min(blockK, K-pc)
 			packA(buf.a, transA, A, lda, ic, pc, mc, kc, mr)
 			for _, o := range outs {
+				kn := main
 				packed := o.Packed
-				if packed != nil && (packed.nr != nr || packed.kernel != kn.name) {
+				if packed != nil && (packed.nr != kn.nr || packed.kernel != kn.name) {
 					packed = nil // packed for another micro-kernel: use the source
 				}
 				src, ldb, trans := o.B, o.LDB, o.TransB
 				if o.Packed != nil {
 					src, ldb, trans = o.Packed.src, o.Packed.ldb, o.Packed.trans
+				}
+				if packed == nil && o.N <= 16 && kn.narrow != nil {
+					kn = *kn.narrow // same mr, so the packed A serves it too
 				}
 				for jc := 0; jc < o.N; jc += blockN {
 					nc := min(blockN, o.N-jc)
@@ -84,30 +88,9 @@ func sharedSerial(transA bool, row0, M, K int, A []float32, lda int, outs []Prod
 						bp = packed.data[packed.offset(pc, kc, jc):]
 					} else {
 						bp = buf.b
-						packB(bp, trans, src, ldb, pc, jc, kc, nc, nr)
+						packB(bp, trans, src, ldb, pc, jc, kc, nc, kn.nr)
 					}
-					for jr := 0; jr < nc; jr += nr {
-						nw := min(nr, nc-jr)
-						bpr := bp[jr*kc:]
-						for ir := 0; ir < mc; ir += mr {
-							mw := min(mr, mc-ir)
-							off := (row0+ic+ir)*o.LDC + jc + jr
-							ap := buf.a[ir*kc:]
-							if mw == mr && nw == nr {
-								kn.run(kc, ap, bpr, o.C[off:], o.LDC)
-								continue
-							}
-							t := buf.tile[:mr*nr]
-							clear(t)
-							kn.run(kc, ap, bpr, t, nr)
-							for i := 0; i < mw; i++ {
-								row := o.C[off+i*o.LDC : off+i*o.LDC+nw]
-								for j := range row {
-									row[j] += t[i*nr+j]
-								}
-							}
-						}
-					}
+					runTiles(kn, kc, mc, nc, buf.a, bp, o.C[(row0+ic)*o.LDC+jc:], o.LDC, o.Accumulate || pc > 0, buf.tile)
 				}
 			}
 		}
