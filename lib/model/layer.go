@@ -35,8 +35,10 @@ func (m *Model) layerForward(w *workspace, a *layerActs, l, T int, bs [7]binding
 	h1, q, k, v, att := a.h1[:T*H], a.q[:T*qd], a.k[:T*kd], a.v[:T*kd], a.att[:T*qd]
 	rmsnormForward(th, h1, a.rms1, x, L.InputNorm, T, H, c.RMSNormEps)
 	m.projForward(w, h1, T, []*Linear{&L.Q, &L.K, &L.V}, [][]float32{q, k, v}, false, bs[pQ:pV+1], a.lu[pQ:pV+1])
-	ropeForward(q, T, nh, hd, w.cos, w.sin)
-	ropeForward(k, T, nkv, hd, w.cos, w.sin)
+	tensor.Parallel(th, T, func(lo, hi int) {
+		ropeForward(q[lo*qd:hi*qd], lo, hi-lo, nh, hd, w.cos, w.sin)
+		ropeForward(k[lo*kd:hi*kd], lo, hi-lo, nkv, hd, w.cos, w.sin)
+	})
 
 	scale := float32(1 / math.Sqrt(float64(hd)))
 	group := nh / nkv
@@ -147,8 +149,10 @@ func (m *Model) layerBackward(w *workspace, a *layerActs, l, T int, bs [7]bindin
 			}
 		}
 	})
-	ropeBackward(dq, T, nh, hd, w.cos, w.sin)
-	ropeBackward(dk, T, nkv, hd, w.cos, w.sin)
+	tensor.Parallel(th, T, func(lo, hi int) {
+		ropeBackward(dq[lo*qd:hi*qd], lo, hi-lo, nh, hd, w.cos, w.sin)
+		ropeBackward(dk[lo*kd:hi*kd], lo, hi-lo, nkv, hd, w.cos, w.sin)
+	})
 	h1 := a.h1[:T*H]
 	m.linearBackward(w, &L.Q, h1, dq, dh, T, false, gLin[pQ], bs[pQ], a.lu[pQ])
 	m.linearBackward(w, &L.K, h1, dk, dh, T, true, gLin[pK], bs[pK], a.lu[pK])

@@ -31,7 +31,8 @@ func (m *Model) projForward(w *workspace, x []float32, T int, ls []*Linear, ys [
 	for i, l := range ls {
 		b := bs[i]
 		if l.B != nil {
-			addBias(ys[i], l.B, T, l.Out)
+			y, bias, n := ys[i], l.B, l.Out
+			tensor.Parallel(th, T, func(lo, hi int) { addBias(y[lo*n:hi*n], bias, hi-lo, n) })
 		}
 		if b.mod == nil {
 			continue

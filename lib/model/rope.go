@@ -48,12 +48,12 @@ func ropeInvFreq(c Config) []float32 {
 	return inv
 }
 
-// ropeForward rotates each head of x [T, heads*d] in place (rotate-half
-// layout: element i pairs with i+d/2).
-func ropeForward(x []float32, T, heads, d int, cos, sin []float32) {
+// ropeForward rotates each head of x [T, heads*d], rows at positions
+// pos0.., in place (rotate-half layout: element i pairs with i+d/2).
+func ropeForward(x []float32, pos0, T, heads, d int, cos, sin []float32) {
 	half := d / 2
 	for t := 0; t < T; t++ {
-		c, s := cos[t*half:(t+1)*half], sin[t*half:(t+1)*half]
+		c, s := cos[(pos0+t)*half:(pos0+t+1)*half], sin[(pos0+t)*half:(pos0+t+1)*half]
 		for h := 0; h < heads; h++ {
 			v := x[(t*heads+h)*d : (t*heads+h+1)*d]
 			for i := 0; i < half; i++ {
@@ -66,10 +66,10 @@ func ropeForward(x []float32, T, heads, d int, cos, sin []float32) {
 }
 
 // ropeBackward applies the inverse rotation to gradients dx in place.
-func ropeBackward(dx []float32, T, heads, d int, cos, sin []float32) {
+func ropeBackward(dx []float32, pos0, T, heads, d int, cos, sin []float32) {
 	half := d / 2
 	for t := 0; t < T; t++ {
-		c, s := cos[t*half:(t+1)*half], sin[t*half:(t+1)*half]
+		c, s := cos[(pos0+t)*half:(pos0+t+1)*half], sin[(pos0+t)*half:(pos0+t+1)*half]
 		for h := 0; h < heads; h++ {
 			v := dx[(t*heads+h)*d : (t*heads+h+1)*d]
 			for i := 0; i < half; i++ {
