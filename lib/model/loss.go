@@ -72,8 +72,8 @@ func (m *Model) lossHead(w *workspace, T int, labels []int32, train bool, mg *We
 	return total, len(rows)
 }
 
-// crossEntropy returns −log softmax(row)[target]; with grad it overwrites
-// row with softmax(row) − onehot(target).
+// crossEntropy returns −log softmax(row)[target] and overwrites row: with
+// grad by softmax(row) − onehot(target), without by scratch values.
 func crossEntropy(row []float32, target int, grad bool) float64 {
 	mx := row[0]
 	for _, v := range row {
@@ -82,17 +82,9 @@ func crossEntropy(row []float32, target int, grad bool) float64 {
 		}
 	}
 	loss := float64(mx) - float64(row[target])
-	var sum float64
+	sum := tensor.ExpShift(row, mx) // row is scratch: overwritten by the exponentials
 	if !grad {
-		for _, v := range row {
-			sum += float64(tensor.Exp(v - mx))
-		}
 		return loss + math.Log(sum)
-	}
-	for i, v := range row {
-		e := tensor.Exp(v - mx)
-		row[i] = e
-		sum += float64(e)
 	}
 	inv := float32(1 / sum)
 	for i := range row {

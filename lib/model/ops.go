@@ -59,9 +59,17 @@ func rmsnormBackward(threads int, dx, dw, dy, x, w, inv []float32, T, H int) {
 
 // swigluForward: m = silu(g) ⊙ u, keeping sig = sigmoid(g) for the backward pass.
 func swigluForward(threads int, m, sig, g, u []float32, n int) {
-	tensor.Parallel(threads, n, func(lo, hi int) {
+	// Chunks of whole 16-element blocks, so which elements take the
+	// vector exp does not depend on the thread count.
+	tensor.Parallel(threads, (n+15)/16, func(blo, bhi int) {
+		lo, hi := blo*16, min(bhi*16, n)
+		e := sig[lo:hi]
+		for i := range e {
+			e[i] = -g[lo+i]
+		}
+		tensor.ExpShift(e, 0) // e^-g, vectorised
 		for i := lo; i < hi; i++ {
-			s := sigmoid(g[i])
+			s := 1 / (1 + sig[i])
 			sig[i] = s
 			m[i] = g[i] * s * u[i]
 		}
@@ -80,7 +88,6 @@ func swigluBackward(threads int, dg, du, sig, g, u []float32, n int) {
 	})
 }
 
-func sigmoid(x float32) float32 { return 1 / (1 + tensor.Exp(-x)) }
 
 // addBias adds b to every row of y [T, n].
 func addBias(y, b []float32, T, n int) {
@@ -114,12 +121,7 @@ func causalSoftmax(s []float32, T int, scale float32) {
 				mx = row[j]
 			}
 		}
-		var sum float64
-		for j := 0; j <= i; j++ {
-			e := tensor.Exp(row[j] - mx)
-			row[j] = e
-			sum += float64(e)
-		}
+		sum := tensor.ExpShift(row[:i+1], mx)
 		inv := float32(1 / sum)
 		for j := 0; j <= i; j++ {
 			row[j] *= inv

@@ -45,3 +45,35 @@ func BenchmarkMathExp(b *testing.B) {
 	}
 	_ = s
 }
+
+func TestExpShift(t *testing.T) {
+	for _, n := range []int{0, 1, 15, 16, 17, 100, 8192} {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(i%97)*0.37 - 20
+		}
+		want := make([]float32, n)
+		var wantSum float64
+		for i, v := range x {
+			want[i] = float32(math.Exp(float64(v - 3)))
+			wantSum += float64(want[i])
+		}
+		sum := ExpShift(x, 3)
+		for i := range x {
+			if u := ulps(x[i], want[i]); u > 2 {
+				t.Fatalf("n=%d: element %d = %v, want %v (%d ulp)", n, i, x[i], want[i], u)
+			}
+		}
+		if math.Abs(sum-wantSum) > 1e-6*wantSum+1e-30 {
+			t.Errorf("n=%d: sum %v, want %v", n, sum, wantSum)
+		}
+	}
+	// Large negative arguments give (next to) zero, not garbage.
+	x := make([]float32, 32)
+	for i := range x {
+		x[i] = -200
+	}
+	if s := ExpShift(x, 0); s > 1e-36 {
+		t.Errorf("sum of e^-200 = %v", s)
+	}
+}

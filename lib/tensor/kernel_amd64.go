@@ -65,3 +65,18 @@ func init() {
 		kernel = ks[0]
 	}
 }
+
+//go:noescape
+func expShiftAVX512(x unsafe.Pointer, n int, shift float32) (sum float32)
+
+func init() {
+	if cpu.X86.HasAVX512F {
+		expShiftVec = func(x []float32, shift float32) float64 {
+			n := len(x) &^ 15
+			if n == 0 {
+				return 0
+			}
+			return float64(expShiftAVX512(unsafe.Pointer(&x[0]), n, shift))
+		}
+	}
+}
