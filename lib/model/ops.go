@@ -88,7 +88,6 @@ func swigluBackward(threads int, dg, du, sig, g, u []float32, n int) {
 	})
 }
 
-
 // addBias adds b to every row of y [T, n].
 func addBias(y, b []float32, T, n int) {
 	for t := 0; t < T; t++ {
