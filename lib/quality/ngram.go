@@ -1,6 +1,9 @@
 package quality
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math"
+)
 
 // hashWords hashes each recorded word (done only when an n-gram filter asks).
 func (s *TextStats) hashWords() {
@@ -112,56 +115,64 @@ func (s *TextStats) TopNgramOver(limits [3]float64) (int, float64) {
 	if w < 2 || s.Chars == 0 {
 		return 0, 0
 	}
-	maxLen, maxCount := s.countBuckets()
-	hashed := false
-	for n := 2; n <= 4 && n <= w; n++ {
+	maxCount := s.countBuckets()
+	// cmin[n-2]: the fewest occurrences with which an n-gram can exceed
+	// its limit: an n-gram occurring c times has words in buckets of at
+	// least c words, so it is at most n*longest[c]+n-1 bytes wide.
+	var cmin [3]int
+	lo, any := math.MaxInt, false
+	for n := 2; n <= 4; n++ {
+		cmin[n-2] = math.MaxInt
+		if n > w {
+			continue
+		}
 		limit := limits[n-2] * float64(s.Chars)
-		cmin := int(limit/float64(n*maxLen+n-1)) + 1
-		if cmin < 2 {
-			cmin = 2
-		}
-		if maxCount < cmin {
-			continue // no word is frequent enough: the usual case
-		}
-		s.rep = s.rep[:0]
-		any := false
-		for _, b := range s.slot {
-			ok := int(s.bucket[b]) >= cmin
-			s.rep = append(s.rep, ok)
-			any = any || ok
-		}
-		if !any {
-			continue
-		}
-		s.gram = s.gram[:0]
-		for i := 0; i+n <= w; i++ {
-			cand := true
-			for k := 0; k < n && cand; k++ {
-				cand = s.rep[i+k]
-			}
-			if cand {
-				if !hashed {
-					s.hashWords()
-					hashed = true
-				}
-				h := s.wordHash[i]
-				for k := 1; k < n; k++ {
-					h = mix(h*31 + s.wordHash[i+k])
-				}
-				s.gram = append(s.gram, h, uint64(i))
+		for c := 2; c <= maxCount; c++ {
+			if c >= int(limit/float64(n*int(s.longest[c])+n-1))+1 {
+				cmin[n-2], lo, any = c, min(lo, c), true
+				break
 			}
 		}
-		if len(s.gram) < 4 {
+	}
+	if !any {
+		return 0, 0
+	}
+	// Candidates: positions whose n words are all frequent enough, found
+	// in one pass from the runs of such words ending at each word.
+	for k := range s.grams3 {
+		s.grams3[k] = s.grams3[k][:0]
+	}
+	bucket, slot := s.bucket, s.slot
+	var run [3]int
+	for j, b := range slot {
+		c := int(uint32(bucket[b]))
+		if c < lo {
+			run = [3]int{}
 			continue
 		}
-		s.grams.reset(len(s.gram) / 2)
+		for k := range run {
+			if c < cmin[k] {
+				run[k] = 0
+				continue
+			}
+			if run[k]++; run[k] >= k+2 {
+				s.addGram(k+2, j-k-1)
+			}
+		}
+	}
+	for n := 2; n <= 4; n++ {
+		g := s.grams3[n-2]
+		if len(g) < 4 {
+			continue
+		}
+		s.grams.reset(len(g) / 2)
 		best, bestAt := 0, 0
-		for j := 0; j < len(s.gram); j += 2 {
-			if c := s.grams.add(s.gram[j]); c > best {
-				best, bestAt = c, int(s.gram[j+1])
+		for j := 0; j < len(g); j += 2 {
+			if c := s.grams.add(g[j]); c > best {
+				best, bestAt = c, int(g[j+1])
 			}
 		}
-		if best < cmin {
+		if best < cmin[n-2] {
 			continue // too rare to exceed (see above)
 		}
 		width := n - 1
@@ -175,26 +186,47 @@ func (s *TextStats) TopNgramOver(limits [3]float64) (int, float64) {
 	return 0, 0
 }
 
+// addGram records the hash and position of the n-gram at word i (the word
+// hashes are made on the first call for a text).
+func (s *TextStats) addGram(n, i int) {
+	if len(s.wordHash) != len(s.wordAt) {
+		s.hashWords()
+	}
+	h := s.wordHash[i]
+	for k := 1; k < n; k++ {
+		h = mix(h*31 + s.wordHash[i+k])
+	}
+	s.grams3[n-2] = append(s.grams3[n-2], h, uint64(i))
+}
+
 // countBuckets counts the recorded words into s.bucket by a hash of their
 // first eight bytes and their length (equal words share a bucket), notes
-// each word's bucket in s.slot, and returns the longest word's length and
-// the largest bucket count. The table has at least four buckets per word.
-func (s *TextStats) countBuckets() (maxLen, maxCount int) {
+// each word's bucket in s.slot, and returns the largest bucket count. The
+// table has at least four buckets per word. Each bucket also keeps its
+// longest word, so that afterwards s.longest[c] is the length of the
+// longest word whose bucket holds at least c words.
+func (s *TextStats) countBuckets() (maxCount int) {
 	w := len(s.wordAt)
 	bits := 6
 	for 1<<bits < 4*w {
 		bits++
 	}
 	if cap(s.bucket) < 1<<bits {
-		s.bucket = make([]uint32, 1<<bits)
+		s.bucket = make([]uint64, 1<<bits)
 	} else {
 		s.bucket = s.bucket[:1<<bits]
 		clear(s.bucket)
 	}
+	if cap(s.longest) < w+1 {
+		s.longest = make([]int32, w+1)
+	} else {
+		s.longest = s.longest[:w+1]
+		clear(s.longest)
+	}
 	shift := 64 - bits
 	s.slot = s.slot[:0]
-	t := s.text
-	var top uint32
+	t, bucket, longest := s.text, s.bucket, s.longest
+	top := 0
 	for k, at := range s.wordAt {
 		n := int(s.wordLen[k])
 		var x uint64
@@ -210,11 +242,20 @@ func (s *TextStats) countBuckets() (maxLen, maxCount int) {
 		}
 		b := int32(((x ^ uint64(n)<<56 ^ uint64(n)) * 0x9e3779b97f4a7c15) >> shift)
 		s.slot = append(s.slot, b)
-		s.bucket[b]++
-		top = max(top, s.bucket[b])
-		maxLen = max(maxLen, n)
+		// A bucket: its count in the low half, its longest word in the high.
+		e := bucket[b] + 1
+		if uint64(n) > e>>32 {
+			e = e&0xffffffff | uint64(n)<<32
+		}
+		bucket[b] = e
+		c := int(uint32(e))
+		longest[c] = max(longest[c], int32(e>>32))
+		top = max(top, c)
 	}
-	return maxLen, int(top)
+	for c := top - 1; c >= 0; c-- {
+		longest[c] = max(longest[c], longest[c+1])
+	}
+	return top
 }
 
 // extend turns k-gram hashes into (k+1)-gram hashes.

@@ -28,11 +28,13 @@ type TextStats struct {
 	wstart   int  // start of the word being read, -1 between words
 	rep      []bool
 	slot     []int32
-	bucket   []uint32 // word counts by bucket (TopNgramOver)
-	wordAt   []int32  // byte offset of each word (kept when repetition is measured)
-	wordLen  []int32  // byte length of each word
-	wordHash []uint64 // hash of each word, made on demand
-	gram     []uint64 // n-gram hashes, extended in place from n to n+1
+	bucket   []uint64    // word counts and longest words by bucket (TopNgramOver)
+	longest  []int32     // longest word by bucket count (TopNgramOver)
+	wordAt   []int32     // byte offset of each word (kept when repetition is measured)
+	wordLen  []int32     // byte length of each word
+	wordHash []uint64    // hash of each word, made on demand
+	gram     []uint64    // n-gram hashes, extended in place from n to n+1
+	grams3   [3][]uint64 // candidate 2-, 3- and 4-gram hashes and positions (TopNgramOver)
 	seen     counter
 	grams    counter
 
@@ -53,7 +55,7 @@ const (
 // ASCII is classified eight bytes at a time (SWAR); other text rune by rune.
 func (s *TextStats) Measure(text []byte, lines, words bool) {
 	*s = TextStats{wordHash: s.wordHash[:0], wordAt: s.wordAt[:0], wordLen: s.wordLen[:0],
-		gram: s.gram[:0], rep: s.rep[:0], slot: s.slot[:0], bucket: s.bucket, seen: s.seen, grams: s.grams, phrases: s.phrases}
+		gram: s.gram[:0], rep: s.rep[:0], slot: s.slot[:0], bucket: s.bucket, longest: s.longest, grams3: s.grams3, seen: s.seen, grams: s.grams, phrases: s.phrases}
 	s.prevNonAlnum = 0x80 // the text starts at a word break
 	s.text = text
 	s.Chars = len(text)
