@@ -165,6 +165,7 @@ func (s *TextStats) slowChunk(text []byte, i, end int) {
 			s.prevNonAlnum = 0x80
 		}
 	}
+	var cl *bmpClasses
 	for i < end {
 		c := text[i]
 		size := 1
@@ -173,10 +174,12 @@ func (s *TextStats) slowChunk(text []byte, i, end int) {
 			space = asciiClass[c]&clSpace != 0
 			alnum = asciiClass[c]&clAlnum != 0
 		} else {
+			if cl == nil {
+				cl = runeClasses()
+			}
 			r, n := utf8.DecodeRune(text[i:])
 			size = n
-			space = unicode.IsSpace(r)
-			alnum = !space && (unicode.IsLetter(r) || unicode.IsDigit(r))
+			space, alnum = cl.class(r)
 		}
 		if space {
 			if s.wstart >= 0 {

@@ -122,3 +122,16 @@ func TestDuplicateLinesAndParagraphs(t *testing.T) {
 		t.Errorf("DupLineFrac %v", got)
 	}
 }
+
+// The rune class tables agree with the unicode package on every rune.
+func TestRuneClassesMatchUnicode(t *testing.T) {
+	cl := runeClasses()
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		space, alnum := cl.class(r)
+		wantSpace := unicode.IsSpace(r)
+		wantAlnum := !wantSpace && (unicode.IsLetter(r) || unicode.IsDigit(r))
+		if space != wantSpace || alnum != wantAlnum {
+			t.Fatalf("%U: space %v alnum %v, want %v %v", r, space, alnum, wantSpace, wantAlnum)
+		}
+	}
+}
