@@ -48,6 +48,9 @@ type phraseBucket struct {
 	phrases  []int
 	prefixes []uint32
 	anyAt    bool // a phrase without a quick prefix test: always look
+	// second marks the bytes (lower-cased) that can follow the first one
+	// in a match: a cheap test before the prefixes and phrases.
+	second [256]bool
 }
 
 // NewPhrases builds a phrase list (lower-cased, empty entries dropped).
@@ -90,6 +93,16 @@ func NewPhrases(list []string) *Phrases {
 			p.byFirst[ph[0]] = b
 		}
 		b.phrases = append(b.phrases, k)
+		switch {
+		case len(ph) < 2:
+			for c := range b.second {
+				b.second[c] = true
+			}
+		case ph[1] == '\'':
+			b.second['\''], b.second[0xe2] = true, true // ’ is E2 80 99
+		default:
+			b.second[ph[1]] = true
+		}
 		if p.prefix[k] == 0 {
 			b.anyAt = true
 		} else if !slices.Contains(b.prefixes, p.prefix[k]) {
@@ -185,7 +198,7 @@ func (p *Phrases) findFrom(text []byte, i, end int) string {
 func (p *Phrases) at(text []byte, i int) string {
 	c := lowerASCII(text[i])
 	b := p.byFirst[c]
-	if b == nil {
+	if b == nil || i+1 < len(text) && !b.second[lowerASCII(text[i+1])] {
 		return ""
 	}
 	var x uint32
