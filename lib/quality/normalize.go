@@ -108,12 +108,44 @@ func (n *Normalizer) needsWork(s []byte) bool {
 	lineBlank, blanks := true, 0
 	for i := 0; i < len(s); {
 		if i+8 <= len(s) {
-			if x := binary.LittleEndian.Uint64(s[i:]); printable8(x) {
+			x := binary.LittleEndian.Uint64(s[i:])
+			if printable8(x) {
 				if x != spaces {
 					lineBlank = false
 				}
 				i += 8
 				continue
+			}
+			if x&hi8 == 0 {
+				nl, tab := eq8(x, '\n'), eq8(x, '\t')
+				ctrl := ^ge8(x, 0x20)&hi8 | eq8(x, 0x7f)
+				if ctrl&^(nl|tab) == 0 {
+					// Printable ASCII, tabs and newlines: the lines' ends
+					// and blankness come from the masks.
+					nonBlank := ^(eq8(x, ' ') | tab | nl) & hi8
+					done := uint64(0) // bits of the bytes already accounted for
+					for ; nl != 0; nl &= nl - 1 {
+						end := nl & -nl
+						if nonBlank&(end-1)&^done != 0 {
+							lineBlank = false
+						}
+						if lineBlank {
+							blanks++
+							if blanks >= 2 && n.BlankLines {
+								return true // a second blank line in a row
+							}
+						} else {
+							blanks = 0
+						}
+						lineBlank = true
+						done = end<<1 - 1
+					}
+					if nonBlank&^done != 0 {
+						lineBlank = false
+					}
+					i += 8
+					continue
+				}
 			}
 		}
 		c := s[i]

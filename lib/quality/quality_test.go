@@ -1,11 +1,13 @@
 package quality
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/flock-off/ff/lib/convert"
+	"golang.org/x/text/unicode/norm"
 )
 
 func TestNormalizer(t *testing.T) {
@@ -193,5 +195,73 @@ func TestFilters(t *testing.T) {
 	}
 	if _, err := ParseFilters("bogus"); err == nil {
 		t.Error("unknown filter accepted")
+	}
+}
+
+// needsWorkBytes is needsWork byte by byte (the definition the fast scan
+// must agree with).
+func needsWorkBytes(n *Normalizer, s []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	if n.Trim && (isSpaceByte(s[0]) || isSpaceByte(s[len(s)-1]) || s[0] >= utf8.RuneSelf || s[len(s)-1] >= utf8.RuneSelf) {
+		return true
+	}
+	checkNFC, lineBlank, blanks := false, true, 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c >= 0x20 && c < 0x7f:
+			if c != ' ' {
+				lineBlank = false
+			}
+		case c == '\n':
+			if lineBlank {
+				blanks++
+				if blanks >= 2 && n.BlankLines {
+					return true
+				}
+			} else {
+				blanks = 0
+			}
+			lineBlank = true
+		case c == '\t':
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRune(s[i:])
+			i += size
+			lineBlank = false
+			if r <= 0x9f {
+				if n.Control {
+					return true
+				}
+			} else if !nfcStable(r) {
+				checkNFC = true
+			}
+			continue
+		default:
+			if n.Control {
+				return true
+			}
+		}
+		i++
+	}
+	return checkNFC && n.NFC && !norm.NFC.IsNormal(s)
+}
+
+func TestNeedsWorkMatchesBytewise(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	pieces := []string{"a", "word", " ", "  ", "\t", "\n", "\n\n", " \n", "\t\n", "\r", "\x01", "\x7f", "é", "e\u0301", "東", "\u0085", "x y z q"}
+	ns := []Normalizer{{true, true, true, true, true}, {BlankLines: true}, {Control: true}, {NFC: true}, {BlankLines: true, Trim: true}}
+	for k := 0; k < 20000; k++ {
+		var b strings.Builder
+		for j := r.IntN(30); j >= 0; j-- {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := []byte(b.String())
+		for i := range ns {
+			if got, want := ns[i].needsWork(s), needsWorkBytes(&ns[i], s); got != want {
+				t.Fatalf("%q %+v: needsWork %v, want %v", s, ns[i], got, want)
+			}
+		}
 	}
 }
