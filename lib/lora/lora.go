@@ -29,6 +29,8 @@ type Config struct {
 	Alpha   float64  // lora_alpha; scale = Alpha / R
 	Dropout float64  // lora_dropout, applied to the adapter input only
 	Targets []string // module name suffixes; nil means AllLinear
+	// BaseModel is recorded as base_model_name_or_path (informational).
+	BaseModel string
 }
 
 // Site is a linear layer of a base model an adapter can attach to.

@@ -32,6 +32,7 @@ type peftConfig struct {
 	RankPattern       any      `json:"rank_pattern"`
 	AlphaPattern      any      `json:"alpha_pattern"`
 	LayersToTransform any      `json:"layers_to_transform"`
+	LoraBias          bool     `json:"lora_bias,omitempty"`
 }
 
 // Save writes a in peft format into dir (created if needed).
@@ -41,7 +42,7 @@ func (a *Adapter) Save(dir string) error {
 	}
 	targets := a.Config.targets()
 	pc := peftConfig{
-		PeftType: "LORA", TaskType: "CAUSAL_LM", R: a.Config.R, LoraAlpha: a.Config.Alpha,
+		PeftType: "LORA", TaskType: "CAUSAL_LM", BaseModel: a.Config.BaseModel, R: a.Config.R, LoraAlpha: a.Config.Alpha,
 		LoraDropout: a.Config.Dropout, TargetModules: targets, Bias: "none", InferenceMode: true, InitLoraWeights: true,
 		RankPattern: map[string]any{}, AlphaPattern: map[string]any{},
 	}
@@ -70,28 +71,9 @@ func Load(dir string, b Base) (*Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	var pc peftConfig
-	if err := json.Unmarshal(raw, &pc); err != nil {
+	cfg, err := ParseConfig(raw)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %v", cfgPath, err)
-	}
-	if pc.PeftType != "" && pc.PeftType != "LORA" {
-		return nil, fmt.Errorf("%s: peft_type %q, only LORA is supported", cfgPath, pc.PeftType)
-	}
-	if pc.UseDora || pc.UseRSLora || pc.FanInFanOut || (pc.Bias != "" && pc.Bias != "none") {
-		return nil, fmt.Errorf("%s: use_dora, use_rslora, fan_in_fan_out and bias other than \"none\" are not supported", cfgPath)
-	}
-	cfg := Config{R: pc.R, Alpha: pc.LoraAlpha, Dropout: pc.LoraDropout}
-	switch t := pc.TargetModules.(type) {
-	case string:
-		cfg.Targets = []string{t}
-	case []any:
-		for _, v := range t {
-			s, ok := v.(string)
-			if !ok {
-				return nil, fmt.Errorf("%s: target_modules entry %v is not a string", cfgPath, v)
-			}
-			cfg.Targets = append(cfg.Targets, s)
-		}
 	}
 	stPath := filepath.Join(dir, "adapter_model.safetensors")
 	f, err := safetensors.Open(stPath)
@@ -146,9 +128,6 @@ func Load(dir string, b Base) (*Adapter, error) {
 			m.B = w
 		}
 	}
-	if err := cfg.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %v", cfgPath, err)
-	}
 	// Keep the base model's layer order, so Params is stable whatever the file order.
 	ordered := a.Modules[:0:0]
 	for _, s := range b.Sites() {
@@ -164,4 +143,51 @@ func Load(dir string, b Base) (*Adapter, error) {
 		return nil, fmt.Errorf("%s: no LoRA tensors", stPath)
 	}
 	return a, nil
+}
+
+// ParseConfig reads peft's adapter_config.json content. Options that would
+// change the computation and are not implemented (DoRA, rsLoRA, per-module
+// rank or alpha patterns, adapter biases, fan_in_fan_out) are errors rather
+// than silently ignored.
+func ParseConfig(raw []byte) (Config, error) {
+	var pc peftConfig
+	if err := json.Unmarshal(raw, &pc); err != nil {
+		return Config{}, err
+	}
+	if pc.PeftType != "" && pc.PeftType != "LORA" {
+		return Config{}, fmt.Errorf("peft_type %q, only LORA is supported", pc.PeftType)
+	}
+	if pc.UseDora || pc.UseRSLora || pc.FanInFanOut || pc.LoraBias || (pc.Bias != "" && pc.Bias != "none") {
+		return Config{}, fmt.Errorf("use_dora, use_rslora, fan_in_fan_out, lora_bias and bias other than \"none\" are not supported")
+	}
+	if nonEmpty(pc.RankPattern) || nonEmpty(pc.AlphaPattern) {
+		return Config{}, fmt.Errorf("rank_pattern and alpha_pattern are not supported (one r and lora_alpha for every module)")
+	}
+	cfg := Config{R: pc.R, Alpha: pc.LoraAlpha, Dropout: pc.LoraDropout, BaseModel: pc.BaseModel}
+	switch t := pc.TargetModules.(type) {
+	case string:
+		cfg.Targets = []string{t}
+	case []any:
+		for _, v := range t {
+			s, ok := v.(string)
+			if !ok {
+				return Config{}, fmt.Errorf("target_modules entry %v is not a string", v)
+			}
+			cfg.Targets = append(cfg.Targets, s)
+		}
+	}
+	if err := cfg.validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+func nonEmpty(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return false
+	case map[string]any:
+		return len(v) > 0
+	}
+	return true
 }
