@@ -203,8 +203,8 @@ func (s *TextStats) addGram(n, i int) {
 // first eight bytes and their length (equal words share a bucket), notes
 // each word's bucket in s.slot, and returns the largest bucket count. The
 // table has at least four buckets per word. Each bucket also keeps its
-// longest word, so that afterwards s.longest[c] is the length of the
-// longest word whose bucket holds at least c words.
+// longest word, so that afterwards s.longest[c] (c >= 2) is the length of
+// the longest word whose bucket holds at least c words.
 func (s *TextStats) countBuckets() (maxCount int) {
 	w := len(s.wordAt)
 	bits := 6
@@ -217,18 +217,18 @@ func (s *TextStats) countBuckets() (maxCount int) {
 		s.bucket = s.bucket[:1<<bits]
 		clear(s.bucket)
 	}
-	if cap(s.longest) < w+1 {
-		s.longest = make([]int32, w+1)
-	} else {
-		s.longest = s.longest[:w+1]
-		clear(s.longest)
-	}
 	shift := 64 - bits
-	s.slot = s.slot[:0]
-	t, bucket, longest := s.text, s.bucket, s.longest
-	top := 0
+	if cap(s.slot) < w {
+		s.slot = make([]int32, w)
+	}
+	if cap(s.multi) < w {
+		s.multi = make([]int32, w)
+	}
+	s.slot, s.multi = s.slot[:w], s.multi[:w]
+	t, bucket, slot, multi, lens := s.text, s.bucket, s.slot, s.multi, s.wordLen[:w]
+	top, m := uint64(0), 0
 	for k, at := range s.wordAt {
-		n := int(s.wordLen[k])
+		n := uint64(lens[k])
 		var x uint64
 		if int(at)+8 <= len(t) {
 			x = binary.LittleEndian.Uint64(t[at:])
@@ -236,26 +236,35 @@ func (s *TextStats) countBuckets() (maxCount int) {
 				x &= ^uint64(0) >> (64 - 8*n)
 			}
 		} else {
-			for i, c := range t[at:min(int(at)+n, int(at)+8)] {
+			for i, c := range t[at:min(int(at)+int(n), int(at)+8)] {
 				x |= uint64(c) << (8 * i)
 			}
 		}
-		b := int32(((x ^ uint64(n)<<56 ^ uint64(n)) * 0x9e3779b97f4a7c15) >> shift)
-		s.slot = append(s.slot, b)
+		b := int32(((x ^ n<<56 ^ n) * 0x9e3779b97f4a7c15) >> shift)
+		slot[k] = b
 		// A bucket: its count in the low half, its longest word in the high.
-		e := bucket[b] + 1
-		if uint64(n) > e>>32 {
-			e = e&0xffffffff | uint64(n)<<32
-		}
-		bucket[b] = e
-		c := int(uint32(e))
-		longest[c] = max(longest[c], int32(e>>32))
+		e := bucket[b]
+		c := e&0xffffffff + 1
+		bucket[b] = c | max(e>>32, n)<<32
 		top = max(top, c)
+		// Buckets reaching two words are listed (without a branch).
+		multi[m] = b
+		m += int(1 - min(c^2, 1))
 	}
-	for c := top - 1; c >= 0; c-- {
+	if cap(s.longest) < int(top)+2 {
+		s.longest = make([]int32, top+2)
+	}
+	longest := s.longest[:top+2]
+	clear(longest)
+	for _, b := range multi[:m] {
+		e := bucket[b]
+		longest[uint32(e)] = max(longest[uint32(e)], int32(e>>32))
+	}
+	for c := int(top) - 1; c >= 0; c-- {
 		longest[c] = max(longest[c], longest[c+1])
 	}
-	return top
+	s.longest = longest
+	return int(top)
 }
 
 // extend turns k-gram hashes into (k+1)-gram hashes.

@@ -30,6 +30,7 @@ type TextStats struct {
 	slot     []int32
 	bucket   []uint64    // word counts and longest words by bucket (TopNgramOver)
 	longest  []int32     // longest word by bucket count (TopNgramOver)
+	multi    []int32     // buckets holding two words or more (TopNgramOver)
 	wordAt   []int32     // byte offset of each word (kept when repetition is measured)
 	wordLen  []int32     // byte length of each word
 	wordHash []uint64    // hash of each word, made on demand
@@ -55,7 +56,7 @@ const (
 // ASCII is classified eight bytes at a time (SWAR); other text rune by rune.
 func (s *TextStats) Measure(text []byte, lines, words bool) {
 	*s = TextStats{wordHash: s.wordHash[:0], wordAt: s.wordAt[:0], wordLen: s.wordLen[:0],
-		gram: s.gram[:0], rep: s.rep[:0], slot: s.slot[:0], bucket: s.bucket, longest: s.longest, grams3: s.grams3, seen: s.seen, grams: s.grams, phrases: s.phrases}
+		gram: s.gram[:0], rep: s.rep[:0], slot: s.slot[:0], bucket: s.bucket, longest: s.longest, multi: s.multi, grams3: s.grams3, seen: s.seen, grams: s.grams, phrases: s.phrases}
 	s.prevNonAlnum = 0x80 // the text starts at a word break
 	s.text = text
 	s.Chars = len(text)
