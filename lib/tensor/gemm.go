@@ -109,14 +109,27 @@ type PackedB struct {
 
 // PackB packs op(B) (K×N, see Gemm). B must not change while the result is in use.
 func PackB(transB bool, K, N int, B []float32, ldb int) *PackedB {
+	p := &PackedB{}
+	p.pack(1, transB, K, N, B, ldb, nil)
+	return p
+}
+
+// pack fills p with op(B) on up to threads goroutines (split by column
+// panels), reusing buf when it is large enough.
+func (p *PackedB) pack(threads int, transB bool, K, N int, B []float32, ldb int, buf []float32) {
 	nr := kernel.nr
 	panels := (N + nr - 1) / nr
-	p := &PackedB{K: K, N: N, nr: nr, kernel: kernel.name, data: make([]float32, panels*nr*K), src: B, trans: transB, ldb: ldb}
-	for pc := 0; pc < K; pc += blockK {
-		kc := min(blockK, K-pc)
-		packB(p.data[p.offset(pc, kc, 0):], transB, B, ldb, pc, 0, kc, N, nr)
+	if cap(buf) < panels*nr*K {
+		buf = make([]float32, panels*nr*K)
 	}
-	return p
+	*p = PackedB{K: K, N: N, nr: nr, kernel: kernel.name, data: buf[:panels*nr*K], src: B, trans: transB, ldb: ldb}
+	Parallel(threads, panels, func(lo, hi int) {
+		j0, j1 := lo*nr, min(hi*nr, N)
+		for pc := 0; pc < K; pc += blockK {
+			kc := min(blockK, K-pc)
+			packB(p.data[p.offset(pc, kc, j0):], transB, B, ldb, pc, j0, kc, j1-j0, nr)
+		}
+	})
 }
 
 // offset is where the panel holding column j (a multiple of nr) of the

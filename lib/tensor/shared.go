@@ -1,5 +1,7 @@
 package tensor
 
+import "sync"
+
 // Product is one output of GemmShared: C (+)= op(A)·op(B), op(B) K×N,
 // given as a matrix (B, LDB, TransB as in Gemm) or packed beforehand.
 type Product struct {
@@ -35,6 +37,33 @@ func GemmShared(threads int, transA bool, M, K int, A []float32, lda int, outs .
 		threads = 1
 	}
 	tiles := (M + mr - 1) / mr
+	if threads > 1 && tiles > 1 {
+		// Split by rows, every goroutine would pack each B itself: pack the
+		// wide unpacked ones once, together, first.
+		var temps []*tempPack
+		for i := range outs {
+			o := &outs[i]
+			if o.Packed != nil || o.N <= 16 {
+				continue
+			}
+			t := tempPacks.get()
+			t.p.pack(threads, o.TransB, K, o.N, o.B, o.LDB, t.buf)
+			t.buf = t.p.data
+			temps = append(temps, t)
+			cp := *o
+			cp.Packed = &t.p
+			if len(temps) == 1 {
+				outs = append([]Product(nil), outs...) // do not touch the caller's slice
+				o = &outs[i]
+			}
+			*o = cp
+		}
+		defer func() {
+			for _, t := range temps {
+				tempPacks.put(t)
+			}
+		}()
+	}
 	Parallel(threads, tiles, func(lo, hi int) {
 		i0, i1 := lo*mr, min(hi*mr, M)
 		var a []float32
@@ -95,4 +124,36 @@ func sharedSerial(transA bool, row0, M, K int, A []float32, lda int, outs []Prod
 			}
 		}
 	}
+}
+
+// tempPack is a packing of a B operand that lives for one GemmShared call.
+type tempPack struct {
+	p   PackedB
+	buf []float32
+}
+
+type tempPackList struct {
+	mu   sync.Mutex
+	free []*tempPack
+}
+
+// tempPacks keeps the buffers of temporary packings for reuse (never dropped).
+var tempPacks tempPackList
+
+func (l *tempPackList) get() *tempPack {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.free); n > 0 {
+		t := l.free[n-1]
+		l.free = l.free[:n-1]
+		return t
+	}
+	return &tempPack{}
+}
+
+func (l *tempPackList) put(t *tempPack) {
+	t.p = PackedB{}
+	l.mu.Lock()
+	l.free = append(l.free, t)
+	l.mu.Unlock()
 }
