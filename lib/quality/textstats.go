@@ -44,6 +44,10 @@ type TextStats struct {
 	Refusal      string
 	phrases      *Phrases
 	prevNonAlnum uint64
+
+	prevDot uint64 // 0x80: the byte before the current chunk is '.'
+	dotPair bool   // two dots in a row somewhere (so "..." may occur)
+	sawHigh bool   // a non-ASCII byte somewhere (so "…" may occur)
 }
 
 const (
@@ -73,6 +77,12 @@ func (s *TextStats) Measure(text []byte, lines, words bool) {
 		low := x | lo8*0x20
 		alnum := ge8(x, '0')&^ge8(x, '9'+1) | ge8(low, 'a')&^ge8(low, 'z'+1)
 		nonSpace := ^space & hi8
+		if dot := eq8(x, '.'); dot != 0 {
+			s.dotPair = s.dotPair || dot&(dot<<8|s.prevDot) != 0
+			s.prevDot = dot >> 56
+		} else {
+			s.prevDot = 0
+		}
 		s.NonSpace += bits.OnesCount64(nonSpace)
 		s.Alnum += bits.OnesCount64(alnum)
 		s.chunkWords(space, nonSpace, i)
@@ -88,7 +98,13 @@ func (s *TextStats) Measure(text []byte, lines, words bool) {
 	if bytes.IndexByte(text, '#') >= 0 {
 		s.SymbolWords += hashWordsIn(text)
 	}
-	s.SymbolWords += bytes.Count(text, []byte("...")) + bytes.Count(text, []byte("…"))
+	// Ellipses: "..." needs two dots in a row somewhere, "…" non-ASCII text.
+	if s.dotPair {
+		s.SymbolWords += bytes.Count(text, []byte("..."))
+	}
+	if s.sawHigh {
+		s.SymbolWords += bytes.Count(text, []byte("…"))
+	}
 	if lines {
 		s.measureLines(text)
 	}
@@ -174,10 +190,17 @@ func (s *TextStats) slowChunk(text []byte, i, end int) {
 		if c < utf8.RuneSelf {
 			space = asciiClass[c]&clSpace != 0
 			alnum = asciiClass[c]&clAlnum != 0
+			if c == '.' {
+				s.dotPair = s.dotPair || s.prevDot != 0
+				s.prevDot = 0x80
+			} else {
+				s.prevDot = 0
+			}
 		} else {
 			if cl == nil {
 				cl = runeClasses()
 			}
+			s.sawHigh, s.prevDot = true, 0
 			r, n := utf8.DecodeRune(text[i:])
 			size = n
 			space, alnum = cl.class(r)

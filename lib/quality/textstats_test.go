@@ -48,7 +48,7 @@ func naiveTopNgram(text string, n int) float64 {
 	return float64(best*len(bestKey)) / float64(len(text))
 }
 
-var pieces = []string{"the", "cat", "sat", "on", "mat", "Über", "東京", "naïve", "#", "##", "...", "…", "x1", "a-b",
+var pieces = []string{"the", "cat", "sat", "on", "mat", "Über", "東京", "naïve", "#", "##", "...", "…", ".", "..", "x1", "a-b",
 	" ", " ", " ", "  ", "\n", "\n\n", "\t", "\u00a0", "\u3000", "12", "é", "Ωmega", "#tag", "e\u0301"}
 
 func randomText(r *rand.Rand) string {
