@@ -10,6 +10,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
@@ -84,6 +85,14 @@ func Run(python string, job Job) (*Result, error) {
 	}
 	cmd := exec.Command(python, "-c", script)
 	cmd.Stdin = bytes.NewReader(in)
+	cmd.Env = os.Environ()
+	if os.Getenv("OMP_WAIT_POLICY") == "" {
+		// torch's OpenMP threads spin between parallel regions; on a loaded
+		// machine with few cores they starve OpenBLAS's threads and a
+		// multi-threaded run collapses (about 6x slower here). Passive
+		// waiting is the peer's best setting on shared machines.
+		cmd.Env = append(cmd.Env, "OMP_WAIT_POLICY=PASSIVE")
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
