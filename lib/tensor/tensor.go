@@ -10,14 +10,17 @@ package tensor
 
 import (
 	"runtime"
-	"sync"
+	"sync/atomic"
 )
 
 // Threads is the default parallelism: all cores.
 func Threads() int { return runtime.GOMAXPROCS(0) }
 
-// Parallel splits [0, n) into at most threads contiguous chunks and runs
-// fn(lo, hi) on each, one goroutine per chunk, returning when all are done.
+// Parallel splits [0, n) into contiguous chunks and runs fn(lo, hi) on each,
+// on up to threads goroutines, returning when all chunks are done. Chunks
+// are claimed dynamically (a few per goroutine), so a helper that the OS
+// starts late, or a slow chunk, does not hold the others back; the chunk
+// boundaries depend only on n and threads, so results stay deterministic.
 func Parallel(threads, n int, fn func(lo, hi int)) {
 	if threads > n {
 		threads = n
@@ -28,15 +31,24 @@ func Parallel(threads, n int, fn func(lo, hi int)) {
 		}
 		return
 	}
-	var wg sync.WaitGroup
-	wg.Add(threads - 1)
-	for t := 1; t < threads; t++ {
-		lo, hi := n*t/threads, n*(t+1)/threads
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
+	chunks := min(n, 4*threads)
+	var next, done atomic.Int64
+	finished := make(chan struct{})
+	work := func() {
+		for {
+			c := int(next.Add(1) - 1)
+			if c >= chunks {
+				return
+			}
+			fn(n*c/chunks, n*(c+1)/chunks)
+			if done.Add(1) == int64(chunks) {
+				close(finished)
+			}
+		}
 	}
-	fn(0, n/threads)
-	wg.Wait()
+	for t := 1; t < threads; t++ {
+		go work()
+	}
+	work()
+	<-finished
 }
