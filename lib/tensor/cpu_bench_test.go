@@ -1,36 +1,32 @@
 package tensor
 
 import (
+	"fmt"
 	"math/rand/v2"
-	"os"
 	"syscall"
 	"testing"
 )
 
-// TestKernelCPUThroughput (FF_KERNEL_CPU=1) reports GFLOPS per CPU-second,
-// which a loaded shared machine distorts less than wall time.
-func TestKernelCPUThroughput(t *testing.T) {
-	if os.Getenv("FF_KERNEL_CPU") == "" {
-		t.Skip("set FF_KERNEL_CPU=1 to measure")
-	}
+// BenchmarkGemmCPU reports GFLOPS per CPU-second of one-thread multiplies
+// with a packed B (the model's weight products): a loaded, shared machine
+// distorts that less than wall time.
+func BenchmarkGemmCPU(b *testing.B) {
 	r := rand.New(rand.NewPCG(1, 1))
 	for _, s := range [][3]int{{256, 512, 512}, {256, 1376, 512}, {512, 512, 512}} {
 		M, N, K := s[0], s[1], s[2]
-		A, B, C := randSlice(r, M*K), randSlice(r, K*N), make([]float32, M*N)
-		pb := PackB(true, K, N, B, K)
-		for _, kn := range kernels()[1:] {
-			saved := kernel
-			kernel = kn
-			GemmPacked(1, false, M, A, K, pb, C, N, false)
-			pb = PackB(true, K, N, B, K)
-			c0 := cpuTime()
-			const reps = 40
-			for range reps {
-				GemmPacked(1, false, M, A, K, pb, C, N, false)
-			}
-			sec := cpuTime() - c0
-			t.Logf("%s %dx%dx%d: %.1f GFLOPS per CPU-second", kn.name, M, N, K, 2*float64(M*N*K)*reps/sec/1e9)
-			kernel = saved
+		for _, kn := range kernels() {
+			b.Run(fmt.Sprintf("%s/%dx%dx%d", kn.name, M, N, K), func(b *testing.B) {
+				saved := kernel
+				kernel = kn
+				defer func() { kernel = saved }()
+				A, B, C := randSlice(r, M*K), randSlice(r, K*N), make([]float32, M*N)
+				pb := PackB(true, K, N, B, K)
+				c0 := cpuTime()
+				for range b.N {
+					GemmPacked(1, false, M, A, K, pb, C, N, false)
+				}
+				b.ReportMetric(2*float64(M*N*K)*float64(b.N)/(cpuTime()-c0)/1e9, "GFLOPS/cpu-s")
+			})
 		}
 	}
 }
