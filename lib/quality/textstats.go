@@ -201,8 +201,12 @@ func (s *TextStats) slowChunk(text []byte, i, end int) {
 				cl = runeClasses()
 			}
 			s.sawHigh, s.prevDot = true, 0
-			r, n := utf8.DecodeRune(text[i:])
-			size = n
+			var r rune
+			if c >= 0xc2 && c < 0xe0 && i+1 < len(text) && text[i+1]&0xc0 == 0x80 {
+				r, size = rune(c&0x1f)<<6|rune(text[i+1]&0x3f), 2 // two bytes, decoded inline
+			} else {
+				r, size = utf8.DecodeRune(text[i:])
+			}
 			space, alnum = cl.class(r)
 		}
 		if space {
