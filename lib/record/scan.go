@@ -26,9 +26,7 @@ func (e *SyntaxError) Error() string {
 // ParseObject splits one JSON object into its top-level fields, validating
 // the whole text (grammar and UTF-8). Values are sub-slices of line.
 func ParseObject(line []byte) ([]Field, error) {
-	// A row that is valid UTF-8 as a whole (the usual case, checked fast)
-	// lets strings skip non-ASCII bytes without decoding them.
-	s := scanner{b: line, utf8OK: utf8.Valid(line)}
+	s := scanner{b: line}
 	s.ws()
 	if s.i >= len(s.b) {
 		return nil, &SyntaxError{s.i, "empty row"}
@@ -88,7 +86,7 @@ func ParseObject(line []byte) ([]Field, error) {
 
 // Valid reports whether b is one valid JSON value (grammar and UTF-8).
 func Valid(b []byte) error {
-	s := scanner{b: b, utf8OK: utf8.Valid(b)}
+	s := scanner{b: b}
 	s.ws()
 	if err := s.value(0); err != nil {
 		return err
@@ -103,7 +101,11 @@ func Valid(b []byte) error {
 type scanner struct {
 	b      []byte
 	i      int
-	utf8OK bool // b is valid UTF-8: strings need not decode runes
+	// At the first non-ASCII byte in a string, the rest of the row is
+	// checked once (fast): valid UTF-8, the usual case, lets strings skip
+	// non-ASCII bytes without decoding them. An ASCII row is never checked.
+	utf8OK      bool
+	utf8Checked bool
 }
 
 func (s *scanner) peek() byte {
@@ -303,6 +305,9 @@ func (s *scanner) str() error {
 			s.i++
 		case s.utf8OK:
 			s.i++
+		case !s.utf8Checked:
+			s.utf8Checked = true
+			s.utf8OK = utf8.Valid(s.b[s.i:]) // the bytes before are ASCII or decoded
 		default:
 			r, size := utf8.DecodeRune(s.b[s.i:])
 			if r == utf8.RuneError && size == 1 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"testing"
+	"unicode/utf8"
 )
 
 // plainByte is what plainText8 tests eight bytes at a time.
@@ -36,10 +37,11 @@ func TestPlainTextWords(t *testing.T) {
 	}
 }
 
-// Long strings (several eight-byte steps) validate as encoding/json does.
+// Long strings (several eight-byte steps) validate as encoding/json does,
+// and invalid UTF-8 is refused wherever it starts.
 func TestLongStringsValidate(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	alphabet := []string{"a", "b", " ", "é", "東", `\n`, `\"`, `\\`, `\u00e9`, "\"", "\\", "\x01", "\t", `\x`}
+	alphabet := []string{"a", "b", " ", "é", "東", `\n`, `\"`, `\\`, `\u00e9`, "\"", "\\", "\x01", "\t", `\x`, "\xff", "\xc3", "\xe6\x9d"}
 	for k := 0; k < 20000; k++ {
 		b := []byte(`{"k":"`)
 		for n := r.IntN(80); n > 0; n-- {
@@ -47,8 +49,9 @@ func TestLongStringsValidate(t *testing.T) {
 		}
 		b = append(b, `"}`...)
 		_, err := ParseObject(b)
-		if got, want := err == nil, json.Valid(b); got != want {
-			t.Fatalf("%q: ParseObject error %v, encoding/json valid %v", b, err, want)
+		// (encoding/json lets invalid UTF-8 through; rows must be valid text)
+		if got, want := err == nil, json.Valid(b) && utf8.Valid(b); got != want {
+			t.Fatalf("%q: ParseObject error %v, want valid %v", b, err, want)
 		}
 	}
 }
