@@ -1,5 +1,7 @@
 package tensor
 
+import "os"
+
 // A micro-kernel computes the product of a packed MR×kc panel of A (stored
 // k-major: a[k*MR+i]) and a packed kc×NR panel of B (b[k*NR+j]) and adds it
 // to (add) or stores it in the MR×NR tile of C at c, row stride ldc.
@@ -12,14 +14,31 @@ type microKernel struct {
 	narrow *microKernel
 }
 
-// kernel is the micro-kernel Gemm uses; init code for the architecture may
-// replace it with a faster one when the CPU supports it.
-var kernel = genericKernel
+// kernel is the micro-kernel Gemm uses.
+var kernel = chooseKernel()
 
 var genericKernel = microKernel{name: "go", mr: 4, nr: 8, run: kernelGo4x8}
 
 // KernelName says which micro-kernel is in use ("go", "avx2", "avx512").
 func KernelName() string { return kernel.name }
+
+// chooseKernel picks the fastest micro-kernel the CPU runs, or the one named
+// by $FF_KERNEL ("go", "avx2", "avx512") when the CPU runs it: a way to test
+// and compare the fallbacks on one machine.
+func chooseKernel() microKernel {
+	ks := archKernels()
+	if want := os.Getenv("FF_KERNEL"); want != "" {
+		for _, k := range append(ks, genericKernel) {
+			if k.name == want {
+				return k
+			}
+		}
+	}
+	if len(ks) > 0 {
+		return ks[0]
+	}
+	return genericKernel
+}
 
 // kernelGo4x8 is the portable micro-kernel: 32 accumulators in locals so the
 // compiler keeps most of them in registers.

@@ -60,11 +60,6 @@ func archKernels() []microKernel {
 	return ks
 }
 
-func init() {
-	if ks := archKernels(); len(ks) > 0 {
-		kernel = ks[0]
-	}
-}
 
 //go:noescape
 func expShiftAVX512(x unsafe.Pointer, n int, shift float32) (sum float32)
