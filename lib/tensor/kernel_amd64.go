@@ -60,7 +60,6 @@ func archKernels() []microKernel {
 	return ks
 }
 
-
 //go:noescape
 func expShiftAVX512(x unsafe.Pointer, n int, shift float32) (sum float32)
 
