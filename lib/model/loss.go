@@ -7,7 +7,7 @@ import (
 )
 
 // lossHead applies the final norm and the LM head to the positions that have
-// a label, logitChunk rows at a time (the [T, V] logits never exist at once),
+// a label, logitRows rows at a time (the [T, V] logits need not exist at once),
 // and returns the summed cross-entropy. When training it leaves
 // d(loss)/d(final norm output) in w.dh and adds the LM head's gradient to mg.
 func (m *Model) lossHead(w *workspace, T int, labels []int32, train bool, mg *Weights, packs *packCache) (float64, int) {
@@ -28,8 +28,9 @@ func (m *Model) lossHead(w *workspace, T int, labels []int32, train bool, mg *We
 		clear(dh)
 	}
 	var total float64
-	for c0 := 0; c0 < len(rows); c0 += logitChunk {
-		n := min(logitChunk, len(rows)-c0)
+	chunkRows := len(w.losses)
+	for c0 := 0; c0 < len(rows); c0 += chunkRows {
+		n := min(chunkRows, len(rows)-c0)
 		chunk, logits := w.chunk[:n*H], w.logits[:n*V]
 		for i := 0; i < n; i++ {
 			t := int(rows[c0+i])
@@ -40,7 +41,7 @@ func (m *Model) lossHead(w *workspace, T int, labels []int32, train bool, mg *We
 		} else {
 			tensor.Gemm(th, false, true, n, V, H, chunk, H, m.LMHead, H, logits, V, false)
 		}
-		losses := &w.losses
+		losses := w.losses
 		tensor.Parallel(th, n, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				row := logits[i*V : (i+1)*V]

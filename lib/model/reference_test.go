@@ -110,7 +110,7 @@ func TestMatchesPyTorch(t *testing.T) {
 		cases = append(cases, &refCase{name: n + "/lora", m: m, ad: ad, ids: ids, labels: labels})
 		cases = append(cases, &refCase{name: n + "/full", m: m, ids: ids[:20], labels: labels[:20]})
 	}
-	// Longer than attnBlock and logitChunk, so the blocked causal attention
+	// Longer than attnBlock and the logit chunk (see TestMain), so the blocked causal attention
 	// and the chunked loss head are compared too.
 	for i, n := range []string{"qwen2-tied-gqa", "llama3-scaled-gqa"} {
 		c := configs[n]

@@ -16,7 +16,7 @@ func TestStepIsDeterministic(t *testing.T) {
 	c := tinyConfigs()["qwen2-tied-gqa"]
 	m := randomModel(t, c, 5)
 	ad := randomAdapter(t, m, lora.Config{R: 8, Alpha: 16, Dropout: 0.1}, 6)
-	ids, labels := randomTokens(7, 150, c.VocabSize) // > logitChunk label rows
+	ids, labels := randomTokens(7, 150, c.VocabSize) // several logit chunks (see TestMain)
 	run := func(threads, recompute int) (float64, *lora.Grads) {
 		m.Threads, m.Recompute = threads, recompute
 		// Odd thread counts run without packed weights, even ones with them.

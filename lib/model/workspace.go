@@ -24,14 +24,23 @@ type workspace struct {
 
 	dx, dh, dq, dk, dv, datt, dkh, dvh, dp, dg, du []float32
 	xd, dlu, dxd                                   []float32 // adapter scratch
-	chunk, dchunk, logits                          []float32 // loss head, logitChunk rows at a time
+	chunk, dchunk, logits                          []float32 // loss head, logitRows rows at a time
 	rows                                           []int32
-	losses                                         [logitChunk]float64
+	losses                                         []float64
 	prods                                          []tensor.Product // GemmShared outputs
 }
 
-// logitChunk bounds how many positions' logits exist at once ([chunk, V]).
-const logitChunk = 64
+// The loss head computes the logits of logitRows positions at a time: as
+// many as fit in logitBytes (each chunk multiplies by the whole LM head, so
+// fewer, larger chunks repack it less), at most maxLogitRows.
+var (
+	logitBytes   = 128 << 20
+	maxLogitRows = 1024
+)
+
+func (m *Model) logitRows(T int) int {
+	return max(1, min(T, maxLogitRows, max(16, logitBytes/(4*m.Config.VocabSize))))
+}
 
 func (m *Model) dims() (H, I, qd, kd, nh, hd int) {
 	c := m.Config
@@ -100,7 +109,8 @@ func (m *Model) newWorkspace(T, r, store int) *workspace {
 	w.dg, w.du = f(T*I), f(T*I)
 	w.xd, w.dlu, w.dxd = f(T*wide), f(T*r), f(T*wide)
 	V := m.Config.VocabSize
-	w.chunk, w.dchunk, w.logits = f(logitChunk*H), f(logitChunk*H), f(logitChunk*V)
+	lr := m.logitRows(T)
+	w.chunk, w.dchunk, w.logits, w.losses = f(lr*H), f(lr*H), f(lr*V), make([]float64, lr)
 	w.rows = make([]int32, 0, T)
 	w.prods = make([]tensor.Product, 0, 8)
 	return w
