@@ -6,11 +6,13 @@ import (
 	"io"
 
 	"github.com/flock-off/ff/lib/app"
+	"github.com/flock-off/ff/lib/hub"
 	"github.com/urfave/cli/v2"
 )
 
 // Main runs ff-score with args (without the program name) and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	hub.RegisterInputs(hub.Options{Stderr: stderr}) // DATASET and --eval may be hf:// files
 	return app.Run(newApp(defaultDeps()), args, stdin, stdout, stderr)
 }
 
