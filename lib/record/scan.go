@@ -99,8 +99,8 @@ func Valid(b []byte) error {
 }
 
 type scanner struct {
-	b      []byte
-	i      int
+	b []byte
+	i int
 	// At the first non-ASCII byte in a string, the rest of the row is
 	// checked once (fast): valid UTF-8, the usual case, lets strings skip
 	// non-ASCII bytes without decoding them. An ASCII row is never checked.
