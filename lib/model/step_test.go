@@ -216,3 +216,51 @@ func TestWeightsChangedDropsPackedCopies(t *testing.T) {
 		t.Errorf("loss before %v, after change %v, without packing %v", before, after, unpacked)
 	}
 }
+
+// Steps may run concurrently (evaluation in parallel): each call takes its
+// own workspace and gets the same result as alone.
+func TestStepConcurrent(t *testing.T) {
+	c := tinyConfigs()["qwen2-tied-gqa"]
+	m := randomModel(t, c, 51)
+	ad := randomAdapter(t, m, lora.Config{R: 4, Alpha: 8, Dropout: 0.1}, 52)
+	type job struct {
+		ids, labels []int32
+		loss        float64
+		g           *lora.Grads
+	}
+	jobs := make([]*job, 6)
+	for i := range jobs {
+		ids, labels := randomTokens(uint64(60+i), 20+7*i, c.VocabSize)
+		jobs[i] = &job{ids: ids, labels: labels}
+	}
+	run := func(j *job, train bool) (float64, *lora.Grads) {
+		var g *lora.Grads
+		if train {
+			g = lora.NewGrads(ad)
+		}
+		s, _, err := m.Step(j.ids, j.labels, ad, g, 3)
+		if err != nil {
+			t.Error(err)
+		}
+		return s, g
+	}
+	for i, j := range jobs {
+		j.loss, j.g = run(j, i%2 == 0)
+	}
+	done := make(chan struct{})
+	for i, j := range jobs {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			s, g := run(j, i%2 == 0)
+			if s != j.loss {
+				t.Errorf("job %d: concurrent loss %v, alone %v", i, s, j.loss)
+			}
+			if g != nil && g.Modules[0].A[0] != j.g.Modules[0].A[0] {
+				t.Errorf("job %d: concurrent gradient differs", i)
+			}
+		}()
+	}
+	for range jobs {
+		<-done
+	}
+}
