@@ -91,7 +91,12 @@ func run(c *cli.Context, d deps) error {
 	}
 	defer rej.abort()
 
-	eval, err := loadSet(c.Context, c.String("eval"), nil, enc, 0, cfg.MaxSeqLen, rej.add)
+	evalPath := c.String("eval")
+	dataFromStdin := !evalOnly && (c.NArg() == 0 || c.Args().First() == "-")
+	if evalPath == "-" && dataFromStdin {
+		return app.Usagef("--eval - and the dataset cannot both come from stdin: name the dataset's file")
+	}
+	eval, err := loadSet(c.Context, evalPath, env.Stdin, enc, 0, cfg.MaxSeqLen, rej.add)
 	if err != nil {
 		return app.Failf("--eval: %v", err)
 	}
