@@ -166,7 +166,13 @@ func (n *Normalizer) needsWork(s []byte) bool {
 			lineBlank = true
 		case c == '\t':
 		case c >= utf8.RuneSelf:
-			r, size := utf8.DecodeRune(s[i:])
+			var r rune
+			size := 2
+			if c >= 0xc2 && c < 0xe0 && i+1 < len(s) && s[i+1]&0xc0 == 0x80 {
+				r = rune(c&0x1f)<<6 | rune(s[i+1]&0x3f) // two bytes, decoded inline
+			} else {
+				r, size = utf8.DecodeRune(s[i:])
+			}
 			i += size
 			lineBlank = false
 			if r <= 0x9f { // C1 controls (and invalid bytes, decoded as U+FFFD, are not here)
