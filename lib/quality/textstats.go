@@ -67,10 +67,17 @@ func (s *TextStats) Measure(text []byte, lines, words bool) {
 	s.keep = words
 	s.wstart = -1
 	i := 0
-	for ; i+8 <= len(text); i += 8 {
+	for i+8 <= len(text) {
 		x := binary.LittleEndian.Uint64(text[i:])
 		if x&hi8 != 0 {
-			s.slowChunk(text, i, i+8)
+			// Rune by rune up to the end of this run of non-ASCII bytes,
+			// then eight bytes at a time again from there (unaligned).
+			j := i + bits.TrailingZeros64(x&hi8)>>3
+			for j < len(text) && text[j] >= utf8.RuneSelf {
+				j++
+			}
+			s.slowChunk(text, i, j)
+			i = j
 			continue
 		}
 		space := eq8(x, ' ') | ge8(x, 0x09)&^ge8(x, 0x0e)
@@ -89,6 +96,7 @@ func (s *TextStats) Measure(text []byte, lines, words bool) {
 		if s.phrases != nil && s.Refusal == "" {
 			s.chunkPhrases(text, i, low, ^alnum&hi8)
 		}
+		i += 8
 	}
 	s.slowChunk(text, i, len(text))
 	if s.wstart >= 0 {
