@@ -4,14 +4,15 @@ package safetensors
 
 import (
 	"os"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 func mmapFile(f *os.File, size int64) ([]byte, error) {
-	return syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
+	return unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED)
 }
 
-func munmap(b []byte) error { return syscall.Munmap(b) }
+func munmap(b []byte) error { return unix.Munmap(b) }
 
 // dontNeed drops the whole pages inside b from this process's resident set.
 func dontNeed(b []byte) {
@@ -24,6 +25,6 @@ func dontNeed(b []byte) {
 	start := (page - int(p%page)) % page
 	end := len(b) - int((p+uintptr(len(b)))%page)
 	if end-start >= page {
-		syscall.Madvise(b[start:end], 4) // MADV_DONTNEED
+		unix.Madvise(b[start:end], unix.MADV_DONTNEED)
 	}
 }

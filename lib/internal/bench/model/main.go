@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command model is `make bench-model`: it measures lib/model against the
 // PyTorch reference (lib/model/testdata/reference.py on Debian's
 // python3-torch) in the same run, on the same weights, tokens and threads:
