@@ -118,14 +118,14 @@ func openCheckpoint(dir string) ([]*safetensors.File, map[string]*safetensors.Fi
 // Save writes config.json and model.safetensors (float32) into dir.
 func (m *Model) Save(dir string) error { return m.SaveAs(dir, safetensors.F32) }
 
-// SaveAs is Save with the tensors stored as dtype (F32 or BF16).
+// SaveAs is Save with the tensors stored as dtype (F32, BF16 or F16).
 func (m *Model) SaveAs(dir string, dtype safetensors.DType) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	c := m.Config
 	c.Architectures = []string{m.Family.Arch}
-	c.TorchDtype = map[safetensors.DType]string{safetensors.F32: "float32", safetensors.BF16: "bfloat16"}[dtype]
+	c.TorchDtype = map[safetensors.DType]string{safetensors.F32: "float32", safetensors.BF16: "bfloat16", safetensors.F16: "float16"}[dtype]
 	js, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return err

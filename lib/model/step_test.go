@@ -119,16 +119,19 @@ func TestSaveLoad(t *testing.T) {
 			if got, _ := m2.Loss(ids, labels, nil); got != want {
 				t.Errorf("loss after load %v, want %v", got, want)
 			}
-			bdir := t.TempDir()
-			if err := m.SaveAs(bdir, safetensors.BF16); err != nil {
-				t.Fatal(err)
-			}
-			m3, err := Load(bdir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got, _ := m3.Loss(ids, labels, nil); math.Abs(got-want) > 0.05*want {
-				t.Errorf("BF16 loss %v, float32 %v", got, want)
+			for _, dt := range []safetensors.DType{safetensors.BF16, safetensors.F16} {
+				bdir := t.TempDir()
+				if err := m.SaveAs(bdir, dt); err != nil {
+					t.Fatal(err)
+				}
+				m3, err := Load(bdir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _ := m3.Loss(ids, labels, nil)
+				if math.Abs(got-want) > 0.05*want || got == want {
+					t.Errorf("%s loss %v, float32 %v", dt, got, want)
+				}
 			}
 		})
 	}

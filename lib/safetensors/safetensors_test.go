@@ -158,3 +158,36 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Float32ToHalf inverts HalfToFloat32 on every half value and rounds
+// everything else to the nearest one.
+func TestFloat32ToHalf(t *testing.T) {
+	for h := 0; h < 1<<16; h++ {
+		f := HalfToFloat32(uint16(h))
+		if math.IsNaN(float64(f)) {
+			if g := HalfToFloat32(Float32ToHalf(f)); !math.IsNaN(float64(g)) {
+				t.Fatalf("NaN %#x lost", h)
+			}
+			continue
+		}
+		if got := Float32ToHalf(f); got != uint16(h) {
+			t.Fatalf("Float32ToHalf(%v) = %#x, want %#x", f, got, h)
+		}
+	}
+	tests := []struct {
+		f    float32
+		want uint16
+	}{
+		{1 + 1.0/2048, 0x3c00},   // tie, to even
+		{1 + 3.0/2048, 0x3c02},   // tie, to even (up)
+		{65520, 0x7c00},          // rounds past the largest half
+		{1e-8, 0x0000},           // below half the smallest subnormal
+		{3e-8, 0x0001},           // nearest subnormal
+		{-2.9802322e-08, 0x8000}, // exactly half the smallest subnormal: to even (zero)
+	}
+	for _, tt := range tests {
+		if got := Float32ToHalf(tt.f); got != tt.want {
+			t.Errorf("Float32ToHalf(%v) = %#x, want %#x", tt.f, got, tt.want)
+		}
+	}
+}

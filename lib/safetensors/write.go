@@ -12,7 +12,7 @@ import (
 	"sort"
 )
 
-// Tensor is one float32 tensor to write, stored as DType (F32 or BF16).
+// Tensor is one float32 tensor to write, stored as DType (F32, BF16 or F16).
 type Tensor struct {
 	Name  string
 	DType DType
@@ -41,7 +41,7 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 		if n != len(t.Data) {
 			return fmt.Errorf("safetensors: tensor %q: shape %v needs %d elements, have %d", t.Name, t.Shape, n, len(t.Data))
 		}
-		if t.DType != F32 && t.DType != BF16 {
+		if t.DType != F32 && t.DType != BF16 && t.DType != F16 {
 			return fmt.Errorf("safetensors: tensor %q: cannot write dtype %s", t.Name, t.DType)
 		}
 		size := n * t.DType.Size()
@@ -71,6 +71,11 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 		case BF16:
 			for _, v := range t.Data {
 				binary.LittleEndian.PutUint16(b4[:2], Float32ToBF16(v))
+				bw.Write(b4[:2])
+			}
+		case F16:
+			for _, v := range t.Data {
+				binary.LittleEndian.PutUint16(b4[:2], Float32ToHalf(v))
 				bw.Write(b4[:2])
 			}
 		default:
