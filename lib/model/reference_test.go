@@ -119,6 +119,14 @@ func TestMatchesPyTorch(t *testing.T) {
 		ad := randomAdapter(t, m, lora.Config{R: 8, Alpha: 16}, uint64(42+i))
 		cases = append(cases, &refCase{name: n + "/lora-150-tokens", m: m, ad: ad, ids: ids, labels: labels})
 	}
+	// An adapter on some projections only (peft's classic q_proj, v_proj).
+	{
+		c := configs["llama-untied-bias"]
+		m := randomModel(t, c, 61)
+		ids, labels := randomTokens(63, 30, c.VocabSize)
+		ad := randomAdapter(t, m, lora.Config{R: 2, Alpha: 5, Targets: []string{"q_proj", "v_proj"}}, 62)
+		cases = append(cases, &refCase{name: "llama-untied-bias/lora-q-v-only", m: m, ad: ad, ids: ids, labels: labels})
+	}
 	refs := torchReference(t, cases)
 	for i, c := range cases {
 		ref := refs[i]
