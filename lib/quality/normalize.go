@@ -6,6 +6,7 @@ package quality
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -116,7 +117,19 @@ func (n *Normalizer) needsWork(s []byte) bool {
 				i += 8
 				continue
 			}
-			if x&hi8 == 0 {
+			if high := x & hi8; high != 0 {
+				// Printable ASCII before a non-ASCII byte: skip to it.
+				if p := bits.TrailingZeros64(high) >> 3; p > 0 {
+					keep := uint64(1)<<(8*p) - 1
+					if pre := x&keep | spaces&^keep; printable8(pre) {
+						if pre != spaces {
+							lineBlank = false
+						}
+						i += p
+						continue
+					}
+				}
+			} else {
 				nl, tab := eq8(x, '\n'), eq8(x, '\t')
 				ctrl := ^ge8(x, 0x20)&hi8 | eq8(x, 0x7f)
 				if ctrl&^(nl|tab) == 0 {
