@@ -86,11 +86,12 @@ func Run(python string, job Job) (*Result, error) {
 	cmd := exec.Command(python, "-c", script)
 	cmd.Stdin = bytes.NewReader(in)
 	cmd.Env = os.Environ()
-	if os.Getenv("OMP_WAIT_POLICY") == "" {
+	if job.Threads != 1 && os.Getenv("OMP_WAIT_POLICY") == "" {
 		// torch's OpenMP threads spin between parallel regions; on a loaded
 		// machine with few cores they starve OpenBLAS's threads and a
 		// multi-threaded run collapses (about 6x slower here). Passive
-		// waiting is the peer's best setting on shared machines.
+		// waiting is the peer's best setting on shared machines. One
+		// thread has no OpenMP team to wait, and keeps torch's default.
 		cmd.Env = append(cmd.Env, "OMP_WAIT_POLICY=PASSIVE")
 	}
 	var stdout, stderr bytes.Buffer
