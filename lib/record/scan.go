@@ -98,14 +98,20 @@ func Valid(b []byte) error {
 	return nil
 }
 
+// manyRunes is how many non-ASCII runes a row's strings decode one by one
+// before the rest of the row is checked as a whole.
+const manyRunes = 32
+
 type scanner struct {
 	b []byte
 	i int
-	// At the first non-ASCII byte in a string, the rest of the row is
-	// checked once (fast): valid UTF-8, the usual case, lets strings skip
-	// non-ASCII bytes without decoding them. An ASCII row is never checked.
+	// Non-ASCII runes in strings are decoded one by one; after manyRunes
+	// of them the rest of the row is checked once (fast): valid UTF-8, the
+	// usual case, lets strings skip non-ASCII bytes without decoding them.
+	// Rows with few non-ASCII runes (most English text) are never checked.
 	utf8OK      bool
 	utf8Checked bool
+	runes       int
 }
 
 func (s *scanner) peek() byte {
@@ -305,10 +311,15 @@ func (s *scanner) str() error {
 			s.i++
 		case s.utf8OK:
 			s.i++
-		case !s.utf8Checked:
+		case !s.utf8Checked && s.runes >= manyRunes:
 			s.utf8Checked = true
 			s.utf8OK = utf8.Valid(s.b[s.i:]) // the bytes before are ASCII or decoded
 		default:
+			s.runes++
+			if c >= 0xc2 && c < 0xe0 && s.i+1 < len(s.b) && s.b[s.i+1]&0xc0 == 0x80 {
+				s.i += 2 // a valid two-byte rune
+				continue
+			}
 			r, size := utf8.DecodeRune(s.b[s.i:])
 			if r == utf8.RuneError && size == 1 {
 				return s.err("invalid UTF-8")

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -44,6 +45,9 @@ func TestLongStringsValidate(t *testing.T) {
 	alphabet := []string{"a", "b", " ", "é", "東", `\n`, `\"`, `\\`, `\u00e9`, "\"", "\\", "\x01", "\t", `\x`, "\xff", "\xc3", "\xe6\x9d"}
 	for k := 0; k < 20000; k++ {
 		b := []byte(`{"k":"`)
+		if k%2 == 0 { // enough non-ASCII runes before to check the rest at once
+			b = []byte(`{"p":"` + strings.Repeat("é", manyRunes) + `","k":"`)
+		}
 		for n := r.IntN(80); n > 0; n-- {
 			b = append(b, alphabet[r.IntN(len(alphabet))]...)
 		}
