@@ -66,6 +66,12 @@ func (s *TextStats) Measure(text []byte, lines, words bool) {
 	s.Chars = len(text)
 	s.keep = words
 	s.wstart = -1
+	// The phrases' first letters, each in all eight byte lanes (none when
+	// no refusal scan runs or the phrases need the byte-wise search).
+	var firsts []uint64
+	if s.phrases != nil {
+		firsts = s.phrases.first4[:s.phrases.nFirst]
+	}
 	i := 0
 	for i+8 <= len(text) {
 		x := binary.LittleEndian.Uint64(text[i:])
@@ -93,8 +99,18 @@ func (s *TextStats) Measure(text []byte, lines, words bool) {
 		s.NonSpace += bits.OnesCount64(nonSpace)
 		s.Alnum += bits.OnesCount64(alnum)
 		s.chunkWords(space, nonSpace, i)
-		if s.phrases != nil && s.Refusal == "" {
-			s.chunkPhrases(text, i, low, ^alnum&hi8)
+		if len(firsts) > 0 && s.Refusal == "" {
+			// Candidates: a phrase's first letter after a non-alphanumeric byte.
+			var first uint64
+			for _, f := range firsts {
+				first |= zero8(low ^ f)
+			}
+			nonAlnum := ^alnum & hi8
+			cand := first & (nonAlnum<<8 | s.prevNonAlnum)
+			s.prevNonAlnum = nonAlnum >> 56 & 0x80
+			if cand != 0 {
+				s.chunkPhrases(text, i, cand)
+			}
 		}
 		i += 8
 	}
@@ -132,12 +148,10 @@ func eq8(x uint64, n byte) uint64 { return zero8(x ^ (lo8 * uint64(n))) }
 // zero8 sets the high bit of each zero byte of y (exactly, no borrows).
 func zero8(y uint64) uint64 { return ^((y&^hi8 + ^uint64(hi8)) | y | ^uint64(hi8)) & hi8 }
 
-// chunkPhrases looks for refusal phrases starting in an ASCII chunk: at
-// bytes that are a phrase's first letter and follow a non-alphanumeric byte
-// (as Phrases.Find does).
-func (s *TextStats) chunkPhrases(text []byte, at int, low, nonAlnum uint64) {
-	cand := s.phrases.firstLetters(low) & (nonAlnum<<8 | s.prevNonAlnum)
-	s.prevNonAlnum = nonAlnum >> 56 & 0x80
+// chunkPhrases looks for refusal phrases starting in an ASCII chunk at the
+// candidate bytes (high bits of cand): a phrase's first letter after a
+// non-alphanumeric byte, as Phrases.Find looks.
+func (s *TextStats) chunkPhrases(text []byte, at int, cand uint64) {
 	for ; cand != 0; cand &= cand - 1 {
 		if ph := s.phrases.at(text, at+bits.TrailingZeros64(cand)>>3); ph != "" {
 			s.Refusal = ph
