@@ -1,10 +1,13 @@
 package weights
 
 import (
+	"bytes"
 	"fmt"
-	"os"
+	"image/color"
 	"path/filepath"
 	"strings"
+
+	"github.com/flock-off/ff/lib/app"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -25,7 +28,7 @@ func Plot(path string, ds []Decision, c *Competition) error {
 			losses[i] = *d.EvalLoss
 		}
 		ws[i] = d.Weight
-		names[i] = fmt.Sprint(d.UID)
+		names[i] = fmt.Sprintf("%d\n%s", d.UID, shortReason(d.Reason))
 	}
 	width := vg.Length(len(ds))*0.3*vg.Inch + 2*vg.Inch
 	if width < 6*vg.Inch {
@@ -40,6 +43,8 @@ func Plot(path string, ds []Decision, c *Competition) error {
 	if err != nil {
 		return err
 	}
+	lb.Color = color.RGBA{R: 70, G: 110, B: 170, A: 255}
+	lb.LineStyle.Width = 0
 	top.Add(lb)
 	for _, y := range []float64{c.MinB, c.Bench, c.MaxB} {
 		l, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: y}, {X: float64(len(ds)) - 0.5, Y: y}})
@@ -59,7 +64,8 @@ func Plot(path string, ds []Decision, c *Competition) error {
 	if err != nil {
 		return err
 	}
-	wb.Color = plotter.DefaultLineStyle.Color
+	wb.Color = color.RGBA{R: 220, G: 120, B: 40, A: 255}
+	wb.LineStyle.Width = 0
 	bottom.Add(wb)
 	bottom.NominalX(names...)
 
@@ -78,19 +84,30 @@ func Plot(path string, ds []Decision, c *Competition) error {
 	cs := plot.Align([][]*plot.Plot{{top}, {bottom}}, tiles, dc)
 	top.Draw(cs[0][0])
 	bottom.Draw(cs[1][0])
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+	var buf bytes.Buffer
+	if _, err := cv.WriteTo(&buf); err != nil {
 		return err
 	}
-	if _, err := cv.WriteTo(f); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
+	return app.WriteFileAtomic(path, buf.Bytes(), 0o644)
+}
+
+// shortReason labels a bar: what a reader needs to tell a zero from a loss of zero.
+func shortReason(r string) string {
+	switch r {
+	case ReasonNoCommitment:
+		return "none"
+	case ReasonDuplicate:
+		return "dup"
+	case ReasonCompetitionMismatch:
+		return "comp"
+	case ReasonHotkeyChanged:
+		return "hotkey"
+	case ReasonScoringFailed:
+		return "failed"
+	case ReasonLossAboveMax:
+		return ">max"
+	case ReasonNotEligible, ReasonEligible, ReasonBelowMinWeight:
+		return "-"
 	}
-	f.Close()
-	if err := os.Rename(f.Name(), path); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return nil
+	return r
 }
