@@ -3,6 +3,7 @@ package record
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -65,6 +66,35 @@ func FuzzParseObject(f *testing.F) {
 		want := json.Valid(b) && len(trimmed) > 0 && trimmed[0] == '{'
 		if (err == nil) != want {
 			t.Fatalf("%q: ParseObject error %v, encoding/json valid object %v", b, err, want)
+		}
+	})
+}
+
+// FuzzEachObject: on valid JSON, one walk gives the fields and element
+// ends that EachElement with EachField inside gives; it never panics.
+func FuzzEachObject(f *testing.F) {
+	for _, s := range []string{`[{"role":"user","content":"a\"b"},{"role":"assistant","content":"c\\"}]`,
+		`[{},{"a":[1,{"b":2}]}]`, `[{"a":1},"x"]`, `[1]`, `[]`, `[{"a":"}"} , {"b":null}]`, `[{"a"`, `{"a":1}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var two []string
+		errTwo := EachElement(raw, func(el []byte) error {
+			if err := EachField(el, func(k, v []byte) error { two = append(two, string(k)+"="+string(v)); return nil }); err != nil {
+				return err
+			}
+			two = append(two, "|")
+			return nil
+		})
+		var one []string
+		errOne := EachObject(raw,
+			func(k, v []byte) error { one = append(one, string(k)+"="+string(v)); return nil },
+			func() error { one = append(one, "|"); return nil })
+		if errTwo != nil || Valid(raw) != nil {
+			return // (callers walk rows that were validated first)
+		}
+		if errOne != nil || strings.Join(one, "\n") != strings.Join(two, "\n") {
+			t.Fatalf("%s: one walk %q (%v), two walks %q", raw, one, errOne, two)
 		}
 	})
 }
