@@ -28,15 +28,12 @@ var errStop = errors.New("stop")
 func (c *Converter) chat(f []record.Field, i int) ([]int, *Error) {
 	raw := f[i].Value
 	c.row.Format = FormatFLock
-	_ = record.EachElement(raw, func(el []byte) error {
-		_ = record.EachField(el, func(k, _ []byte) error {
-			if record.KeyIs(k, "from") || record.KeyIs(k, "value") {
-				c.row.Format = FormatShareGPT
-			}
-			return nil
-		})
-		return errStop // the first message decides
-	})
+	_ = record.EachObject(raw, func(k, _ []byte) error {
+		if record.KeyIs(k, "from") || record.KeyIs(k, "value") {
+			c.row.Format = FormatShareGPT
+		}
+		return nil
+	}, func() error { return errStop }) // the first message decides
 	return []int{i}, c.messages(raw, c.row.Format != FormatShareGPT)
 }
 
@@ -49,21 +46,18 @@ func (c *Converter) messages(raw []byte, roleContent bool) *Error {
 	}
 	var bad *Error
 	n := 0
-	err := record.EachElement(raw, func(el []byte) error {
-		var role, text []byte
-		err := record.EachField(el, func(k, v []byte) error {
-			switch {
-			case record.KeyIs(k, roleKey):
-				role = v
-			case record.KeyIs(k, textKey):
-				text = v
-			}
-			return nil
-		})
-		if err != nil {
-			bad = malformed("each message must be an object")
-			return errStop
+	var msgRole, msgText []byte // the fields of the message being read
+	err := record.EachObject(raw, func(k, v []byte) error {
+		switch {
+		case record.KeyIs(k, roleKey):
+			msgRole = v
+		case record.KeyIs(k, textKey):
+			msgText = v
 		}
+		return nil
+	}, func() error {
+		role, text := msgRole, msgText
+		msgRole, msgText = nil, nil // the next message starts afresh
 		if role == nil || record.KindOf(role) != record.KindString {
 			bad = malformed(`each message needs a string "` + roleKey + `"`)
 			return errStop
@@ -93,6 +87,9 @@ func (c *Converter) messages(raw []byte, roleContent bool) *Error {
 	})
 	if bad != nil {
 		return bad
+	}
+	if errors.Is(err, record.ErrNotObject) {
+		return malformed("each message must be an object")
 	}
 	if err != nil {
 		return malformed("messages must be a list of objects")
