@@ -4,6 +4,7 @@
 package clean
 
 import (
+	"github.com/flock-off/ff/lib/hub"
 	"io"
 
 	"github.com/flock-off/ff/lib/app"
@@ -21,6 +22,7 @@ the rules and their default thresholds.`
 
 // Main runs ff-clean with args (without the program name) and returns its exit status.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	hub.RegisterInputs(hub.Options{Stderr: stderr})
 	t := quality.DefaultThresholds
 	flags := append(app.OutputFlags(), app.RejectsFlag())
 	flags = append(flags, app.CommonFlags()...)
