@@ -47,7 +47,7 @@ func run(c *cli.Context) error {
 	log := app.NewLog(c)
 	comp, err := readCompetition(c.String("competition"))
 	if err != nil {
-		return app.Usagef("%v", err)
+		return err
 	}
 	in := Input{Competition: *comp, Policy: comp.Policy}
 	if p := c.String("policy"); p != "" {
@@ -149,13 +149,13 @@ func writeDecisions(c *cli.Context, ds []Decision) error {
 func readCompetition(path string) (*Competition, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, app.Failf("--competition: %v", err) // a missing file is I/O (3), not usage
 	}
 	var comp Competition
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&comp); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, app.Usagef("%s: %v", path, err)
 	}
 	return &comp, nil
 }

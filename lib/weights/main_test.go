@@ -68,6 +68,8 @@ func TestMainErrors(t *testing.T) {
 		msg   string
 	}{
 		{"missing competition", nil, "", 2, "competition"},
+		{"competition file missing", []string{"--competition", filepath.Join(dir, "nope.json")}, "", 3, "nope.json"},
+		{"competition file not JSON", []string{"--competition", write("notjson.json", "{")}, "", 2, "notjson.json"},
 		{"invalid curve", []string{"--competition", badComp}, "", 2, "minb"},
 		{"unknown policy", []string{"--competition", comp, "--policy", "best"}, "", 2, "policy"},
 		{"malformed row", []string{"--competition", comp}, "{\"uid\":1,\"hotkey\":\"a\",\"eval_loss\":2.5}\n{bad\n", 1, "stdin:2:"},
