@@ -52,6 +52,30 @@ func TestRunExitCodes(t *testing.T) {
 	}
 }
 
+func TestCommandMistakes(t *testing.T) {
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{nil, "missing command"},
+		{[]string{"bogus"}, `unknown command "bogus"`},
+		{[]string{"help", "bogus"}, "No help topic"},
+	}
+	for _, tt := range tests {
+		a := &cli.App{Name: "ff-test", Commands: []*cli.Command{{Name: "go", Action: func(*cli.Context) error { return nil }}}}
+		var out, errb bytes.Buffer
+		if code := Run(a, tt.args, nil, &out, &errb); code != Usage {
+			t.Errorf("%q: exit %d, want %d (stderr %q)", tt.args, code, Usage, errb.String())
+		}
+		if !strings.Contains(errb.String(), tt.msg) {
+			t.Errorf("%q: stderr %q lacks %q", tt.args, errb.String(), tt.msg)
+		}
+		if tt.args == nil && out.Len() != 0 {
+			t.Errorf("no command: help went to stdout: %q", out.String())
+		}
+	}
+}
+
 func TestHelpListsExitStatus(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := Run(testApp(nil), []string{"--help"}, nil, &out, &errb); code != OK {

@@ -48,6 +48,10 @@ func Run(a *cli.App, args []string, stdin io.Reader, stdout, stderr io.Writer) i
 	}
 	if len(a.Commands) == 0 {
 		a.HideHelpCommand = true
+	} else if a.Action == nil {
+		// Without this urfave treats a missing or mistyped command as a help
+		// topic: exit 0 for none, "No help topic" (exit 3) for a typo.
+		a.Action = noCommand
 	}
 	if a.Version == "" {
 		a.Version = Version()
@@ -87,6 +91,15 @@ func Run(a *cli.App, args []string, stdin io.Reader, stdout, stderr io.Writer) i
 	return code
 }
 
+// noCommand is the action of an app that needs a command and got none or an unknown one.
+func noCommand(c *cli.Context) error {
+	if c.NArg() == 0 {
+		cli.ShowAppHelp(c) // to stderr: stdout is data
+		return Usagef("missing command (see %s --help)", c.App.Name)
+	}
+	return Usagef("unknown command %q (see %s --help)", c.Args().First(), c.App.Name)
+}
+
 func markUsage(c *cli.Command) {
 	c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
 		return &ExitError{Code: Usage, Err: err}
@@ -119,5 +132,6 @@ func isUsage(err error) bool {
 	}
 	s := err.Error()
 	return strings.HasPrefix(s, "Required flag") || strings.HasPrefix(s, "Required flags") ||
-		strings.Contains(s, "flag provided but not defined") || strings.HasPrefix(s, "invalid value")
+		strings.Contains(s, "flag provided but not defined") || strings.HasPrefix(s, "invalid value") ||
+		strings.HasPrefix(s, "No help topic")
 }
