@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -72,6 +73,35 @@ func TestCommandMistakes(t *testing.T) {
 		}
 		if tt.args == nil && out.Len() != 0 {
 			t.Errorf("no command: help went to stdout: %q", out.String())
+		}
+	}
+}
+
+func TestLogJSONErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		err  error
+		code int
+	}{
+		{"failure", []string{"--need", "x", "--log-format", "json"}, errors.New("open in.jsonl: no such file"), Failure},
+		{"missing required flag", []string{"--log-format=json"}, nil, Usage},
+		{"unknown flag", []string{"--log-format", "json", "--nope"}, nil, Usage},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		code := Run(testApp(func(*cli.Context) error { return tt.err }), tt.args, strings.NewReader(""), &out, &errb)
+		if code != tt.code {
+			t.Errorf("%s: exit %d, want %d", tt.name, code, tt.code)
+		}
+		lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+		for _, l := range lines {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Errorf("%s: stderr line is not JSON: %q", tt.name, l)
+			} else if m["level"] != "error" || m["exit"] != float64(tt.code) {
+				t.Errorf("%s: %v: want level error, exit %d", tt.name, m, tt.code)
+			}
 		}
 	}
 }

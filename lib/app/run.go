@@ -43,8 +43,13 @@ func Run(a *cli.App, args []string, stdin io.Reader, stdout, stderr io.Writer) i
 	// stdout is data: help goes there only when asked for; the help urfave
 	// prints on a usage error goes to stderr.
 	a.Reader, a.Writer, a.ErrWriter = stdin, stderr, stderr
+	jsonLog := logFormatJSON(args)
 	if wantsHelp(args) {
 		a.Writer = stdout
+	} else if jsonLog {
+		// --log-format json promises that every stderr line is JSON: the
+		// help text urfave prints on a usage error would break that.
+		a.Writer, a.ErrWriter = io.Discard, io.Discard
 	}
 	if len(a.Commands) == 0 {
 		a.HideHelpCommand = true
@@ -85,7 +90,11 @@ func Run(a *cli.App, args []string, stdin io.Reader, stdout, stderr io.Writer) i
 			if code == Interrupted {
 				msg = "interrupted"
 			}
-			fmt.Fprintf(stderr, "%s: %s\n", a.Name, msg)
+			if jsonLog {
+				NewLogTo(stderr, a.Name, true, false).emit("error", msg, []KV{{Key: "exit", Value: code}}, true)
+			} else {
+				fmt.Fprintf(stderr, "%s: %s\n", a.Name, msg)
+			}
 		}
 	}
 	return code
@@ -120,6 +129,25 @@ func wantsHelp(args []string) bool {
 		case "--":
 			return false
 		}
+	}
+	return false
+}
+
+// logFormatJSON reports whether args ask for --log-format json; it reads
+// args itself because a usage error leaves no parsed flags to ask.
+func logFormatJSON(args []string) bool {
+	for i, a := range args {
+		if a == "--" {
+			return false
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") || name != FlagLogFormat {
+			continue
+		}
+		if !hasVal && i+1 < len(args) {
+			val = args[i+1]
+		}
+		return val == "json"
 	}
 	return false
 }
