@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,6 +143,16 @@ func TestOutputAtomic(t *testing.T) {
 	o.Abort() // after Commit: no effect
 	if b, _ := os.ReadFile(p); string(b) != "whole\n" {
 		t.Fatalf("got %q", b)
+	}
+}
+
+func TestOutputErrorsNameThePath(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{filepath.Join(dir, "no", "such", "out.jsonl"), dir} {
+		_, err := CreateOutput(p, nil)
+		if CodeOf(err) != Failure || !strings.Contains(fmt.Sprint(err), "create "+p+":") || strings.Contains(fmt.Sprint(err), ".tmp-") {
+			t.Errorf("CreateOutput(%s): %v; want an I/O error naming it", p, err)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -32,10 +33,18 @@ func CreateOutput(path string, stdout io.Writer) (*Output, error) {
 		}
 		return &Output{Writer: bufio.NewWriterSize(f, 1<<20), path: path, direct: f}, nil
 	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, Failf("create %s: is a directory", path) // before the work, not at the rename
+	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return nil, Failf("create output: %v", err)
+		// Name the file the user asked for, not the temporary one.
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, Failf("create %s: %v", path, err)
 	}
 	// CreateTemp makes 0600 files; an output is an ordinary file (0644 under
 	// the usual umask), or keeps the mode of the file it replaces.
