@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -275,14 +276,24 @@ func (s *scanner) str() error {
 	for s.i < len(s.b) {
 		// Eight plain bytes at a time: no quote, backslash or control byte
 		// (and, unless the row is known valid UTF-8, no non-ASCII byte).
-		if s.utf8OK {
-			for s.i+8 <= len(s.b) && plainText8(binary.LittleEndian.Uint64(s.b[s.i:])) {
-				s.i += 8
+		if s.i+8 <= len(s.b) {
+			// Skip to the first byte the test flags (the lowest flag is
+			// always a special byte or a harmless false alarm, never past one).
+			var bad uint64
+			if s.utf8OK {
+				for bad = special8Text(binary.LittleEndian.Uint64(s.b[s.i:])); bad == 0 && s.i+16 <= len(s.b); bad = special8Text(binary.LittleEndian.Uint64(s.b[s.i:])) {
+					s.i += 8
+				}
+			} else {
+				for bad = special8(binary.LittleEndian.Uint64(s.b[s.i:])); bad == 0 && s.i+16 <= len(s.b); bad = special8(binary.LittleEndian.Uint64(s.b[s.i:])) {
+					s.i += 8
+				}
 			}
-		} else {
-			for s.i+8 <= len(s.b) && plain8(binary.LittleEndian.Uint64(s.b[s.i:])) {
+			if bad == 0 {
 				s.i += 8
+				continue
 			}
+			s.i += bits.TrailingZeros64(bad) >> 3
 		}
 		if s.i >= len(s.b) {
 			break
@@ -333,7 +344,12 @@ func (s *scanner) str() error {
 // plain8 reports whether none of the 8 bytes in x is a quote, a backslash,
 // a control byte (< 0x20) or non-ASCII (>= 0x80): the SWAR tests of
 // "Bit Twiddling Hacks" (haszero on x^pattern, hasless for < 0x20).
-func plain8(x uint64) bool {
+func plain8(x uint64) bool { return special8(x) == 0 }
+
+// special8 marks with high bits the bytes plain8 rejects. Only the lowest
+// mark is exact (a borrow can mark a plain byte above a special one), but
+// no special byte goes unmarked.
+func special8(x uint64) uint64 {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	quote := x ^ (lo * '"')
 	bslash := x ^ (lo * '\\')
@@ -341,12 +357,16 @@ func plain8(x uint64) bool {
 	bad |= (bslash - lo) &^ bslash
 	bad |= (x - lo*0x20) &^ x
 	bad |= x
-	return bad&hi == 0
+	return bad & hi
 }
 
 // plainText8 is plain8 for bytes known to be valid UTF-8: non-ASCII bytes
 // are plain text. Bytes >= 0x80 are masked out of each test.
-func plainText8(x uint64) bool {
+func plainText8(x uint64) bool { return special8Text(x) == 0 }
+
+// special8Text is special8 for valid UTF-8: non-ASCII bytes are not marked,
+// and a mark may be a false alarm on a plain byte (never a miss).
+func special8Text(x uint64) uint64 {
 	const lo, hi = 0x0101010101010101, 0x8080808080808080
 	y := x &^ hi // the low seven bits; bytes >= 0x80 become >= 0x00 and are re-allowed below
 	quote := y ^ (lo * '"')
@@ -354,7 +374,7 @@ func plainText8(x uint64) bool {
 	bad := (quote - lo) &^ quote
 	bad |= (bslash - lo) &^ bslash
 	bad |= (y - lo*0x20) &^ y
-	return bad&^x&hi == 0
+	return bad &^ x & hi
 }
 
 func isHex4(b []byte) bool {
