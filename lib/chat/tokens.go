@@ -127,7 +127,13 @@ func runTokens(c *cli.Context) error {
 		for _, r := range rows {
 			if r.err != nil {
 				nBad++
-				log.Errorf("%v", r.err)
+				// Name the first few; a wrong flag (say --text) must not
+				// print one line per row of a large file.
+				if nBad <= maxNamedErrors {
+					log.Errorf("%v", r.err)
+				} else if nBad == maxNamedErrors+1 {
+					log.Errorf("more malformed rows; the count is in the summary")
+				}
 				continue
 			}
 			nRows++
@@ -159,6 +165,9 @@ func runTokens(c *cli.Context) error {
 	}
 	return nil
 }
+
+// maxNamedErrors is how many malformed rows are named on stderr, as ff-score does.
+const maxNamedErrors = 20
 
 func encodeRecord(tok *tokenizer.Tokenizer, tmpl Template, plain bool, maxLen int, rec *record.Record) tokensRow {
 	var ids, labels []int32

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,6 +88,22 @@ func TestTokensGolden(t *testing.T) {
 		if got := strings.Join(l.Tokens, ""); tok.Decode(l.InputIDs) == "" || got == "" {
 			t.Errorf("row %d: empty tokens", i)
 		}
+	}
+}
+
+func TestTokensCommandCapsErrors(t *testing.T) {
+	dir := modelDir(t, "qwen2", nil)
+	rows := strings.Repeat("not json\n", maxNamedErrors+30)
+	code, stdout, stderr := runTokensCmd(t, rows, "--model", dir)
+	if code != app.DataProblem || stdout != "" {
+		t.Errorf("exit %d, stdout %q; want 1 and nothing", code, stdout)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if len(lines) != maxNamedErrors+2 { // named rows, "more ...", summary
+		t.Errorf("%d stderr lines, want %d:\n%s", len(lines), maxNamedErrors+2, stderr)
+	}
+	if !strings.Contains(stderr, fmt.Sprintf("%d malformed", maxNamedErrors+30)) {
+		t.Errorf("summary lacks the full count:\n%s", stderr)
 	}
 }
 
