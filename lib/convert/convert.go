@@ -163,11 +163,16 @@ func (c *Converter) text(role string, raw []byte) (Message, *Error) {
 	}
 	start := len(c.arena)
 	var err error
-	c.arena, err = record.AppendUnquoted(c.arena, raw)
+	var plain bool
+	c.arena, plain, err = record.AppendUnquotedPlain(c.arena, raw)
 	if err != nil {
 		return Message{}, malformed("expected a string")
 	}
-	return Message{Role: role, Text: c.arena[start:len(c.arena):len(c.arena)], Raw: raw}, nil
+	m := Message{Role: role, Text: c.arena[start:len(c.arena):len(c.arena)]}
+	if plain {
+		m.Raw = raw // (found while decoding: no second scan for escapes when writing)
+	}
+	return m, nil
 }
 
 // textField is text for a named field, with the field's name in the error.

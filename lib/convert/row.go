@@ -5,8 +5,6 @@
 package convert
 
 import (
-	"bytes"
-
 	"github.com/flock-off/ff/lib/record"
 )
 
@@ -44,8 +42,9 @@ const (
 )
 
 // Message is one turn. Text is the decoded content; Raw is its original JSON
-// string encoding while Text is unchanged (so it can be copied to the output
-// as it is), and nil once Text was edited.
+// string encoding while Text is unchanged and that encoding uses only the
+// escapes our writer uses (so it can be copied to the output as it is), and
+// nil otherwise or once Text was edited.
 type Message struct {
 	Role string
 	Text []byte
@@ -144,27 +143,8 @@ func (r *Row) AppendJSON(dst []byte, to Target, dropRest bool) []byte {
 }
 
 func appendText(dst []byte, m *Message) []byte {
-	if m.Raw != nil && plainEncoding(m.Raw) {
+	if m.Raw != nil {
 		return append(dst, m.Raw...)
 	}
 	return record.AppendBytes(dst, m.Text)
-}
-
-// plainEncoding reports whether a raw JSON string uses only the escapes our
-// writer would use, so copying it gives the same bytes as re-encoding.
-func plainEncoding(raw []byte) bool {
-	for i := 1; i < len(raw)-1; i++ {
-		j := bytes.IndexByte(raw[i:len(raw)-1], '\\')
-		if j < 0 {
-			return true
-		}
-		i += j
-		switch raw[i+1] {
-		case '"', '\\', 'n', 'r', 't':
-			i++
-		default:
-			return false // \u, \/, \b, \f: re-encode so output is uniform
-		}
-	}
-	return true
 }

@@ -271,21 +271,27 @@ func skip(b []byte, i int) (int, error) {
 // AppendUnquoted appends the text of the raw JSON string to dst. It returns
 // dst unchanged and an error when raw is not a string.
 func AppendUnquoted(dst, raw []byte) ([]byte, error) {
+	out, _, err := AppendUnquotedPlain(dst, raw)
+	return out, err
+}
+
+// AppendUnquotedPlain is AppendUnquoted that also reports whether raw uses
+// only the escapes AppendString writes (\" \\ \n \r \t), in one pass.
+func AppendUnquotedPlain(dst, raw []byte) (out []byte, plain bool, err error) {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return dst, errNotString
+		return dst, false, errNotString
 	}
 	body := raw[1 : len(raw)-1]
-	for i, c := range body {
-		if c == '\\' {
-			n := len(dst)
-			out, err := appendUnescape(append(dst, body[:i]...), body[i:])
-			if err != nil {
-				return dst[:n], err
-			}
-			return out, nil
-		}
+	i := bytes.IndexByte(body, '\\')
+	if i < 0 {
+		return append(dst, body...), true, nil
 	}
-	return append(dst, body...), nil
+	n := len(dst)
+	out, plain, err = appendUnescape(append(dst, body[:i]...), body[i:])
+	if err != nil {
+		return dst[:n], false, err
+	}
+	return out, plain, nil
 }
 
 // StringBody returns the text of a raw JSON string without copying when it

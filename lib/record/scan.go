@@ -429,7 +429,7 @@ func unquote(raw []byte) (string, error) {
 	if esc < 0 {
 		return string(body), nil
 	}
-	out, err := appendUnescape(make([]byte, 0, len(body)), body)
+	out, _, err := appendUnescape(make([]byte, 0, len(body)), body)
 	if err != nil {
 		return "", err
 	}
@@ -438,19 +438,25 @@ func unquote(raw []byte) (string, error) {
 
 // appendUnescape appends the decoded text of a JSON string body (the part
 // between the quotes) to out.
-func appendUnescape(out, body []byte) ([]byte, error) {
+func appendUnescape(out, body []byte) (_ []byte, plain bool, err error) {
+	plain = true
 	for i := 0; i < len(body); {
 		if body[i] != '\\' {
 			j := bytes.IndexByte(body[i:], '\\')
 			if j < 0 {
-				return append(out, body[i:]...), nil
+				return append(out, body[i:]...), plain, nil
 			}
 			out = append(out, body[i:i+j]...)
 			i += j
 			continue
 		}
 		if i+1 >= len(body) {
-			return out, errors.New("bad escape")
+			return out, false, errors.New("bad escape")
+		}
+		switch body[i+1] {
+		case '"', '\\', 'n', 'r', 't':
+		default:
+			plain = false // \u, \/, \b, \f: AppendString writes these differently
 		}
 		switch body[i+1] {
 		case '"', '\\', '/':
@@ -467,11 +473,11 @@ func appendUnescape(out, body []byte) ([]byte, error) {
 			out = append(out, '\t')
 		case 'u':
 			if i+6 > len(body) {
-				return out, errors.New("bad \\u escape")
+				return out, false, errors.New("bad \\u escape")
 			}
 			v, err := strconv.ParseUint(string(body[i+2:i+6]), 16, 32)
 			if err != nil {
-				return out, errors.New("bad \\u escape")
+				return out, false, errors.New("bad \\u escape")
 			}
 			r := rune(v)
 			i += 6
@@ -490,9 +496,9 @@ func appendUnescape(out, body []byte) ([]byte, error) {
 			out = utf8.AppendRune(out, r)
 			continue
 		default:
-			return out, errors.New("bad escape")
+			return out, false, errors.New("bad escape")
 		}
 		i += 2
 	}
-	return out, nil
+	return out, plain, nil
 }
