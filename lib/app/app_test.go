@@ -36,7 +36,7 @@ func TestRunExitCodes(t *testing.T) {
 		{"failure", []string{"--need", "x"}, errors.New("disk full"), Failure, "disk full"},
 		{"interrupted", []string{"--need", "x"}, context.Canceled, Interrupted, "interrupted"},
 		{"quiet exit", []string{"--need", "x"}, Exit(DataProblem, nil), DataProblem, ""},
-		{"missing required flag", nil, nil, Usage, "Required flag"},
+		{"missing required flag", nil, nil, Usage, `Required flag "need" not set (see ff-test --help)`},
 		{"unknown flag", []string{"--nope"}, nil, Usage, "flag provided but not defined"},
 	}
 	for _, tt := range tests {
@@ -50,6 +50,9 @@ func TestRunExitCodes(t *testing.T) {
 		}
 		if out.Len() != 0 {
 			t.Errorf("%s: stdout must stay data-only, got %q", tt.name, out.String())
+		}
+		if code == Usage && strings.Contains(errb.String(), "GLOBAL OPTIONS") {
+			t.Errorf("%s: a usage error buries its message under the help text:\n%s", tt.name, errb.String())
 		}
 	}
 }

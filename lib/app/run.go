@@ -46,10 +46,15 @@ func Run(a *cli.App, args []string, stdin io.Reader, stdout, stderr io.Writer) i
 	jsonLog := logFormatJSON(args)
 	if wantsHelp(args) {
 		a.Writer = stdout
-	} else if jsonLog {
-		// --log-format json promises that every stderr line is JSON: the
-		// help text urfave prints on a usage error would break that.
-		a.Writer, a.ErrWriter = io.Discard, io.Discard
+	} else {
+		// urfave prints the whole help before a missing-flag error, burying
+		// the one line that matters; the error ends with a pointer to --help
+		// instead. Under --log-format json the help would also break the
+		// promise that every stderr line is JSON.
+		a.Writer = io.Discard
+		if jsonLog {
+			a.ErrWriter = io.Discard
+		}
 	}
 	if len(a.Commands) == 0 {
 		a.HideHelpCommand = true
@@ -90,6 +95,9 @@ func Run(a *cli.App, args []string, stdin io.Reader, stdout, stderr io.Writer) i
 			if code == Interrupted {
 				msg = "interrupted"
 			}
+			if code == Usage && !strings.Contains(msg, "--help") {
+				msg += fmt.Sprintf(" (see %s --help)", helpPath(a, args))
+			}
 			if jsonLog {
 				NewLogTo(stderr, a.Name, true, false).emit("error", msg, []KV{{Key: "exit", Value: code}}, true)
 			} else {
@@ -100,10 +108,25 @@ func Run(a *cli.App, args []string, stdin io.Reader, stdout, stderr io.Writer) i
 	return code
 }
 
+// helpPath is "prog" or "prog command" for the command args name.
+func helpPath(a *cli.App, args []string) string {
+	for _, x := range args {
+		if strings.HasPrefix(x, "-") {
+			continue
+		}
+		if c := a.Command(x); c != nil {
+			return a.Name + " " + c.Name
+		}
+		break
+	}
+	return a.Name
+}
+
 // noCommand is the action of an app that needs a command and got none or an unknown one.
 func noCommand(c *cli.Context) error {
 	if c.NArg() == 0 {
-		cli.ShowAppHelp(c) // to stderr: stdout is data
+		c.App.Writer = EnvOf(c).Stderr // the command list, to stderr: stdout is data
+		cli.ShowAppHelp(c)
 		return Usagef("missing command (see %s --help)", c.App.Name)
 	}
 	return Usagef("unknown command %q (see %s --help)", c.Args().First(), c.App.Name)
