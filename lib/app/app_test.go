@@ -110,6 +110,16 @@ func TestLogJSONErrors(t *testing.T) {
 	}
 }
 
+func TestHelpThreadsDefault(t *testing.T) {
+	var out, errb bytes.Buffer
+	Run(testApp(nil), []string{"--help"}, nil, &out, &errb)
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.Contains(l, "--threads") && (!strings.HasSuffix(l, "(default: all cores)") || strings.Count(l, "default") != 1) {
+			t.Errorf("--threads help line %q: want one default, all cores", l)
+		}
+	}
+}
+
 func TestHelpListsExitStatus(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := Run(testApp(nil), []string{"--help"}, nil, &out, &errb); code != OK {

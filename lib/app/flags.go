@@ -35,7 +35,7 @@ func CommonFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: FlagQuiet, Aliases: []string{"q"}, Usage: "no progress bar and no summary on stderr"},
 		&cli.StringFlag{Name: FlagLogFormat, Value: "text", Usage: "stderr messages as `text` or json (for cron/CI)"},
-		&cli.IntFlag{Name: FlagThreads, Value: 0, Usage: "worker threads (default: all cores)"},
+		&cli.IntFlag{Name: FlagThreads, Value: 0, Usage: "worker threads", DefaultText: "all cores"},
 	}
 }
 
