@@ -179,14 +179,21 @@ func (s *TextStats) chunkWords(space, nonSpace uint64, at int) {
 		}
 		return
 	}
+	// Starts and ends alternate, and a word's start is recorded when it is
+	// seen, so each end pairs with the start of the same index: two
+	// branch-free loops instead of one that asks which event each bit is.
 	starts := nonSpace &^ shifted
-	for ev := starts | ends; ev != 0; ev &= ev - 1 {
-		b := bits.TrailingZeros64(ev) >> 3
-		if ends>>(8*b)&0x80 != 0 {
-			s.endWord(at + b)
-		} else {
-			s.wstart = at + b
-		}
+	for st := starts; st != 0; st &= st - 1 {
+		s.wordAt = append(s.wordAt, int32(at+bits.TrailingZeros64(st)>>3))
+	}
+	for en := ends; en != 0; en &= en - 1 {
+		k := len(s.wordLen)
+		s.wordLen = append(s.wordLen, int32(at+bits.TrailingZeros64(en)>>3)-s.wordAt[k])
+	}
+	s.Words += bits.OnesCount64(ends)
+	s.wstart = -1
+	if n := len(s.wordAt); n > len(s.wordLen) {
+		s.wstart = int(s.wordAt[n-1]) // a word runs on into the next chunk
 	}
 }
 
@@ -242,6 +249,9 @@ func (s *TextStats) slowChunk(text []byte, i, end int) {
 			}
 			if s.wstart < 0 {
 				s.wstart = i
+				if s.keep {
+					s.wordAt = append(s.wordAt, int32(i))
+				}
 			}
 		}
 		i += size
@@ -294,8 +304,7 @@ func spaceAt(text []byte, k int) bool {
 
 func (s *TextStats) endWord(end int) {
 	s.Words++
-	if s.keep {
-		s.wordAt = append(s.wordAt, int32(s.wstart))
+	if s.keep { // (the start was recorded when the word began)
 		s.wordLen = append(s.wordLen, int32(end-s.wstart))
 	}
 	s.wstart = -1
