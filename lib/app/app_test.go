@@ -169,6 +169,27 @@ func TestOutputErrorsNameThePath(t *testing.T) {
 	}
 }
 
+func TestNoCommitAfterInterrupt(t *testing.T) {
+	interrupted.Store(true)
+	defer interrupted.Store(false)
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out.jsonl")
+	o, err := CreateOutput(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.WriteString("looks whole\n")
+	if err := o.Commit(); CodeOf(err) != Interrupted {
+		t.Errorf("Commit after SIGINT: %v, want interrupted", err)
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, "stats.json"), []byte("{}"), 0o644); CodeOf(err) != Interrupted {
+		t.Errorf("WriteFileAtomic after SIGINT: %v, want interrupted", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("files left after an interrupted run: %v", left)
+	}
+}
+
 func TestLogJSON(t *testing.T) {
 	var b bytes.Buffer
 	l := NewLogTo(&b, "ff-x", true, false)

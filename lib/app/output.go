@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -63,6 +64,12 @@ func (o *Output) Path() string { return o.path }
 func (o *Output) Commit() error {
 	if o.done {
 		return nil
+	}
+	if interrupted.Load() {
+		// The input may have been cut short by the same ^C: do not put
+		// a result in place that looks complete.
+		o.Abort()
+		return context.Canceled
 	}
 	o.done = true
 	if err := o.Flush(); err != nil {
@@ -126,6 +133,9 @@ func (o *Output) name() string {
 
 // WriteFileAtomic writes data to path through a temporary file and a rename.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	if interrupted.Load() {
+		return context.Canceled
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return err

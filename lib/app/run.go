@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -77,7 +78,7 @@ func Run(a *cli.App, args []string, stdin io.Reader, stdout, stderr io.Writer) i
 		markUsage(c)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyInterrupt()
 	defer stop()
 	args = interleave(a.Flags, a.Commands, args)
 	err := a.RunContext(ctx, append([]string{a.Name}, args...))
@@ -120,6 +121,29 @@ func helpPath(a *cli.App, args []string) string {
 		break
 	}
 	return a.Name
+}
+
+// interrupted is set once SIGINT/SIGTERM arrives and stays set: an output
+// committed after it (say, when ^C also killed the process feeding stdin
+// and the input looked complete) is discarded, see Output.Commit.
+var interrupted atomic.Bool
+
+// notifyInterrupt returns a context cancelled by SIGINT/SIGTERM that also
+// sets interrupted.
+func notifyInterrupt() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			interrupted.Store(true)
+			cancel()
+		case <-done:
+		}
+	}()
+	return ctx, func() { signal.Stop(sig); close(done); cancel() }
 }
 
 // noCommand is the action of an app that needs a command and got none or an unknown one.
