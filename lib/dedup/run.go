@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"github.com/flock-off/ff/lib/app"
 	"github.com/flock-off/ff/lib/record"
@@ -50,6 +51,9 @@ func resolveInputs(args []string, stdin io.Reader, dataset int32) ([]input, func
 	return ins, cleanup, nil
 }
 
+// maxNamedMalformed is how many malformed rows are named on stderr.
+const maxNamedMalformed = 20
+
 // openRejects returns the --rejects handler for malformed rows: always a
 // warning on stderr with FILE:LINE, and the row in the rejects file if asked.
 func openRejects(c *cli.Context, log *app.Log) (func(*record.RowError) error, *app.Output, error) {
@@ -63,8 +67,16 @@ func openRejects(c *cli.Context, log *app.Log) (func(*record.RowError) error, *a
 		out = o
 		w, _ = record.NewWriter(o, record.JSONL)
 	}
+	var seen atomic.Int64
 	return func(re *record.RowError) error {
-		log.Warnf("%s: %v (skipped)", re.Source, re.Err)
+		// Name the first few: a file of bad rows must not flood stderr;
+		// the summary has the count and --rejects every row.
+		switch n := seen.Add(1); {
+		case n <= maxNamedMalformed:
+			log.Warnf("%s: %v (skipped)", re.Source, re.Err)
+		case n == maxNamedMalformed+1:
+			log.Warnf("more malformed rows skipped; the count is in the summary")
+		}
 		if w == nil {
 			return nil
 		}
