@@ -237,7 +237,8 @@ func (s *TextStats) countBuckets() (maxCount int) {
 	}
 	s.slot, s.multi = s.slot[:w], s.multi[:w]
 	t, bucket, slot, multi, lens := s.text, s.bucket, s.slot, s.multi, s.wordLen[:w]
-	top, m := uint64(0), 0
+	// Buckets first, counts after: two short loops keep their values in
+	// registers (one long loop spills them).
 	for k, at := range s.wordAt {
 		n := uint64(lens[k])
 		var x uint64
@@ -251,8 +252,11 @@ func (s *TextStats) countBuckets() (maxCount int) {
 				x |= uint64(c) << (8 * i)
 			}
 		}
-		b := int32(((x ^ n<<56 ^ n) * 0x9e3779b97f4a7c15) >> shift)
-		slot[k] = b
+		slot[k] = int32(((x ^ n<<56 ^ n) * 0x9e3779b97f4a7c15) >> shift)
+	}
+	top, m := uint64(0), 0
+	for k, b := range slot {
+		n := uint64(lens[k])
 		// A bucket: its count in the low half, its longest word in the high.
 		e := bucket[b]
 		c := e&0xffffffff + 1
