@@ -3,7 +3,9 @@ package score
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"github.com/flock-off/ff/lib/app"
 	"os"
 
 	"github.com/flock-off/ff/lib/train"
@@ -54,10 +56,19 @@ func (c Config) Validate() error {
 
 // readConfigFile overlays a JSON config file on c. Unknown fields are
 // errors: a misspelt key must not silently leave a default in place.
+//
+// A result line of ff-score is accepted too: its "config" is the recipe,
+// so `--config score.json` reproduces a run without cutting it out first.
 func readConfigFile(path string, c *Config) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return err
+		return app.Failf("%v", err) // a missing file is I/O (3), not usage
+	}
+	var result struct {
+		Config json.RawMessage `json:"config"`
+	}
+	if json.Unmarshal(b, &result) == nil && len(result.Config) > 0 && result.Config[0] == '{' {
+		b = result.Config
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -65,6 +76,12 @@ func readConfigFile(path string, c *Config) error {
 		return fmt.Errorf("%s: %v", path, err)
 	}
 	return nil
+}
+
+// isIOError reports whether err was marked as an I/O failure (exit 3).
+func isIOError(err error) bool {
+	var ee *app.ExitError
+	return errors.As(err, &ee) && ee.Code == app.Failure
 }
 
 // configFlags are the flags of every Config field. Their defaults are shown
@@ -103,6 +120,9 @@ func configFrom(c *cli.Context) (Config, error) {
 	cfg := DefaultConfig()
 	if p := c.String("config"); p != "" {
 		if err := readConfigFile(p, &cfg); err != nil {
+			if isIOError(err) {
+				return cfg, app.Failf("--config: %v", err)
+			}
 			return cfg, fmt.Errorf("--config: %v", err)
 		}
 	}

@@ -153,6 +153,8 @@ func TestBadInputs(t *testing.T) {
 		{"all rows rejected", []string{"--model", good, "--eval", eval, allBad}, app.DataProblem, "all 2 rows were rejected"},
 		{"no eval", []string{"--model", good}, app.Usage, "eval"},
 		{"bad backend", []string{"--model", good, "--eval", eval, "--backend", "gpu"}, app.Usage, "--backend"},
+		{"missing --config file", []string{"--model", good, "--eval", eval, "--eval-only", "--config", filepath.Join(missing, "nope.json")}, app.Failure, "nope.json"},
+		{"bad --config file", []string{"--model", good, "--eval", eval, "--eval-only", "--config", writeLines(t, "cfg.json", `{"lora_rank": 8}`)}, app.Usage, "lora_rank"},
 	} {
 		o := runWith(t, fakeDeps(nil), "", tc.args...)
 		if o.code != tc.code || !strings.Contains(o.stderr, tc.msg) {

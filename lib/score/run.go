@@ -37,7 +37,9 @@ func run(c *cli.Context, d deps) error {
 		}
 	}
 	cfg, err := configFrom(c)
-	if err != nil {
+	if isIOError(err) {
+		return err
+	} else if err != nil {
 		return app.Usagef("%v", err)
 	}
 	evalOnly, perRow := c.Bool("eval-only"), c.Bool("per-row")
