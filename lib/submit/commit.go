@@ -2,6 +2,7 @@ package submit
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/flock-off/ff/lib/app"
@@ -26,6 +27,13 @@ func runCommit(c *cli.Context) error {
 	}
 	if err := cm.Validate(); err != nil {
 		return app.Usagef("%v", err)
+	}
+	// Local files before the node: a typo in --file should not wait for
+	// (or be hidden behind) a chain connection.
+	for _, f := range files {
+		if err := checkReadable(f); err != nil {
+			return err
+		}
 	}
 	// Keys and the chain first: a bad wallet should fail before a long upload.
 	w, err := newWriter(c)
@@ -96,6 +104,19 @@ func notSentWhy(w *writer) string {
 		return "offline; send it with ff-submit broadcast"
 	}
 	return "dry run"
+}
+
+// checkReadable fails with exit 3 naming path unless it is a readable file.
+func checkReadable(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return app.Failf("--file: %v", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return app.Failf("--file %s: is a directory", path)
+	}
+	return nil
 }
 
 // upload publishes files to the dataset repo in one commit and returns its sha.

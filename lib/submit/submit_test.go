@@ -156,6 +156,24 @@ func TestWeightsInput(t *testing.T) {
 	}
 }
 
+func TestMissingFilesExit3(t *testing.T) {
+	dir := t.TempDir()
+	nope := filepath.Join(dir, "nope")
+	t.Setenv("FF_TEST_MNEMONIC", "bottom drive obey lake curtain smoke basket hold race lonely fit walk")
+	for _, args := range [][]string{
+		// --file is checked before the node is dialled (port 1 refuses).
+		{"commit", "--netuid", "1", "--repo", "a/b", "--competition-id", "1", "--file", nope + ".jsonl",
+			"--mnemonic-env", "FF_TEST_MNEMONIC", "--network", "ws://127.0.0.1:1", "--retries", "0"},
+		{"weights", "--netuid", "1", "--dry-run", "--offline", "--metadata", nope + ".scale", "--genesis", testGenesis,
+			"--spec-version", "1", "--tx-version", "1", "--nonce", "0", "--mnemonic-env", "FF_TEST_MNEMONIC"},
+	} {
+		out, stderr, code := run(t, `{"uid":0,"weight":1}`, args...)
+		if code != 3 || !strings.Contains(stderr, nope) || out != "" {
+			t.Errorf("%s: exit %d, stderr %q, stdout %q; want 3 naming %s", args[0], code, stderr, out, nope)
+		}
+	}
+}
+
 func TestWalletFlags(t *testing.T) {
 	dir := t.TempDir()
 	args := []string{"weights", "--netuid", "1", "--dry-run", "--offline", "--metadata", bundledMetadata(t), "--genesis", testGenesis,

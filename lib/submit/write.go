@@ -3,6 +3,7 @@ package submit
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -90,7 +91,10 @@ func (w *writer) loadOffline() error {
 		return app.Usagef("--offline needs %v", missing)
 	}
 	m, err := readMetadataFile(c.String("metadata"))
-	if err != nil {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return app.Failf("--metadata: %v", err) // missing or unreadable: I/O (3)
+	} else if err != nil {
 		return app.Usagef("--metadata: %v", err)
 	}
 	w.meta = m
