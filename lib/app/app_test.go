@@ -190,6 +190,25 @@ func TestNoCommitAfterInterrupt(t *testing.T) {
 	}
 }
 
+func TestJSONLOnly(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		code int
+	}{
+		{nil, OK},
+		{[]string{"-o", "out.jsonl"}, OK},
+		{[]string{"--output-format", "jsonl"}, OK},
+		{[]string{"-o", "out.Parquet"}, Usage},
+		{[]string{"--output-format", "parquet"}, Usage},
+	} {
+		a := &cli.App{Name: "ff-test", Flags: OutputFlags(), Action: JSONLOnly}
+		var out, errb bytes.Buffer
+		if code := Run(a, tt.args, nil, &out, &errb); code != tt.code {
+			t.Errorf("%q: exit %d, want %d (%s)", tt.args, code, tt.code, errb.String())
+		}
+	}
+}
+
 func TestLogJSON(t *testing.T) {
 	var b bytes.Buffer
 	l := NewLogTo(&b, "ff-x", true, false)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"runtime"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -23,6 +24,30 @@ func OutputFlags() []cli.Flag {
 		&cli.StringFlag{Name: FlagOutput, Aliases: []string{"o"}, Usage: "write data to `FILE` (atomically) instead of stdout; a .parquet name picks Parquet"},
 		&cli.StringFlag{Name: FlagOutputFormat, Usage: "output format: jsonl or parquet (default: from -o's extension, else jsonl)"},
 	}
+}
+
+// JSONOutputFlag is -o/--output for commands that write JSON lines only.
+func JSONOutputFlag() cli.Flag {
+	return &cli.StringFlag{Name: FlagOutput, Aliases: []string{"o"}, Usage: "write the JSON lines to `FILE` (atomically) instead of stdout"}
+}
+
+// JSONOutputFlags are -o and --output-format for commands that write JSON
+// lines only (--output-format is kept so scripts can name it everywhere).
+func JSONOutputFlags() []cli.Flag {
+	return []cli.Flag{JSONOutputFlag(), &cli.StringFlag{Name: FlagOutputFormat, Usage: "output format: jsonl (the only one here)"}}
+}
+
+// JSONLOnly refuses Parquet output (-o x.parquet, --output-format parquet)
+// for a command whose output is JSON lines, before any work, rather than
+// writing JSON into a file named .parquet.
+func JSONLOnly(c *cli.Context) error {
+	if f := c.String(FlagOutputFormat); f != "" && f != "jsonl" {
+		return Usagef("--output-format %s: this command writes JSON lines only", f)
+	}
+	if p := c.String(FlagOutput); strings.HasSuffix(strings.ToLower(p), ".parquet") {
+		return Usagef("-o %s: this command writes JSON lines only (name it .jsonl or .json)", p)
+	}
+	return nil
 }
 
 // RejectsFlag is --rejects FILE.

@@ -56,6 +56,9 @@ type tokensRow struct {
 }
 
 func runTokens(c *cli.Context) error {
+	if err := app.JSONLOnly(c); err != nil {
+		return err
+	}
 	if c.NArg() > 1 {
 		return app.Usagef("tokens takes at most one DATASET, got %d", c.NArg())
 	}

@@ -91,6 +91,14 @@ func TestTokensGolden(t *testing.T) {
 	}
 }
 
+func TestTokensRefusesParquet(t *testing.T) {
+	dir := modelDir(t, "qwen2", nil)
+	code, stdout, stderr := runTokensCmd(t, "", "--model", dir, "-o", filepath.Join(t.TempDir(), "tok.parquet"))
+	if code != app.Usage || stdout != "" || !strings.Contains(stderr, "JSON lines only") {
+		t.Errorf("-o tok.parquet: exit %d, stderr %q; want 2", code, stderr)
+	}
+}
+
 func TestTokensCommandCapsErrors(t *testing.T) {
 	dir := modelDir(t, "qwen2", nil)
 	rows := strings.Repeat("not json\n", maxNamedErrors+30)

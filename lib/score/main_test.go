@@ -153,6 +153,7 @@ func TestBadInputs(t *testing.T) {
 		{"all rows rejected", []string{"--model", good, "--eval", eval, allBad}, app.DataProblem, "all 2 rows were rejected"},
 		{"no eval", []string{"--model", good}, app.Usage, "eval"},
 		{"bad backend", []string{"--model", good, "--eval", eval, "--backend", "gpu"}, app.Usage, "--backend"},
+		{"parquet result", []string{"--model", good, "--eval", eval, "--eval-only", "-o", filepath.Join(missing, "score.parquet")}, app.Usage, "JSON lines only"},
 		{"missing --config file", []string{"--model", good, "--eval", eval, "--eval-only", "--config", filepath.Join(missing, "nope.json")}, app.Failure, "nope.json"},
 		{"bad --config file", []string{"--model", good, "--eval", eval, "--eval-only", "--config", writeLines(t, "cfg.json", `{"lora_rank": 8}`)}, app.Usage, "lora_rank"},
 	} {

@@ -43,6 +43,11 @@ func run(c *cli.Context, d deps) error {
 		return app.Usagef("%v", err)
 	}
 	evalOnly, perRow := c.Bool("eval-only"), c.Bool("per-row")
+	if !perRow { // the result is one JSON line; only --per-row writes rows (JSONL or Parquet)
+		if err := app.JSONLOnly(c); err != nil {
+			return err
+		}
+	}
 	if evalOnly && perRow {
 		return app.Usagef("--eval-only and --per-row exclude each other")
 	}

@@ -19,7 +19,7 @@ func readFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "per-request timeout"},
 		&cli.IntFlag{Name: "retries", Value: 3, Usage: "retries on connection errors (exponential backoff)"},
 	}
-	fs = append(fs, app.OutputFlags()[0]) // -o: JSON lines go there atomically
+	fs = append(fs, app.JSONOutputFlag()) // -o: JSON lines go there atomically
 	return append(fs, app.CommonFlags()...)
 }
 

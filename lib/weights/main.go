@@ -25,7 +25,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		&cli.IntFlag{Name: "burn-uid", Value: -1, Usage: "uid that gets the weight when nobody is eligible (winner policy; default: the subnet owner in the metagraph)"},
 		&cli.StringFlag{Name: "plot", Usage: "draw losses and weights as a bar chart into `FILE` (.png or .svg)"},
 	}
-	flags = append(flags, app.OutputFlags()...)
+	flags = append(flags, app.JSONOutputFlags()...)
 	flags = append(flags, app.CommonFlags()...)
 	a := &cli.App{
 		Name:      "ff-weights",
@@ -45,6 +45,9 @@ goes to stderr. The output feeds 'ff-submit weights'.`,
 func run(c *cli.Context) error {
 	env := app.EnvOf(c)
 	log := app.NewLog(c)
+	if err := app.JSONLOnly(c); err != nil {
+		return err
+	}
 	comp, err := readCompetition(c.String("competition"))
 	if err != nil {
 		return err
@@ -134,9 +137,6 @@ func writeDecisions(c *cli.Context, ds []Decision) error {
 		return err
 	}
 	defer out.Abort()
-	if f := c.String(app.FlagOutputFormat); f != "" && f != "jsonl" {
-		return app.Usagef("ff-weights writes JSONL only")
-	}
 	enc := json.NewEncoder(out)
 	for i := range ds {
 		if err := enc.Encode(&ds[i]); err != nil {

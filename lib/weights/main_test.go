@@ -71,6 +71,7 @@ func TestMainErrors(t *testing.T) {
 		{"competition file missing", []string{"--competition", filepath.Join(dir, "nope.json")}, "", 3, "nope.json"},
 		{"competition file not JSON", []string{"--competition", write("notjson.json", "{")}, "", 2, "notjson.json"},
 		{"invalid curve", []string{"--competition", badComp}, "", 2, "minb"},
+		{"parquet output", []string{"--competition", comp, "-o", filepath.Join(dir, "w.parquet")}, "", 2, "JSON lines only"},
 		{"unknown policy", []string{"--competition", comp, "--policy", "best"}, "", 2, "policy"},
 		{"malformed row", []string{"--competition", comp}, "{\"uid\":1,\"hotkey\":\"a\",\"eval_loss\":2.5}\n{bad\n", 1, "stdin:2:"},
 		{"missing eval_loss", []string{"--competition", comp}, "{\"uid\":1,\"hotkey\":\"a\"}\n", 1, "stdin:1: missing field \"eval_loss\""},
