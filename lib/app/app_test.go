@@ -38,6 +38,8 @@ func TestRunExitCodes(t *testing.T) {
 		{"quiet exit", []string{"--need", "x"}, Exit(DataProblem, nil), DataProblem, ""},
 		{"missing required flag", nil, nil, Usage, `Required flag "need" not set (see ff-test --help)`},
 		{"unknown flag", []string{"--nope"}, nil, Usage, "flag provided but not defined"},
+		{"bad log format", []string{"--need", "x", "--log-format", "xml"}, nil, Usage, `--log-format "xml"`},
+		{"negative threads", []string{"--need", "x", "--threads", "-1"}, nil, Usage, "--threads -1"},
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer

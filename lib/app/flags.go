@@ -59,8 +59,20 @@ func RejectsFlag() cli.Flag {
 func CommonFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: FlagQuiet, Aliases: []string{"q"}, Usage: "no progress bar and no summary on stderr"},
-		&cli.StringFlag{Name: FlagLogFormat, Value: "text", Usage: "stderr messages as `text` or json (for cron/CI)"},
-		&cli.IntFlag{Name: FlagThreads, Value: 0, Usage: "worker threads", DefaultText: "all cores"},
+		&cli.StringFlag{Name: FlagLogFormat, Value: "text", Usage: "stderr messages as `text` or json (for cron/CI)",
+			Action: func(_ *cli.Context, v string) error {
+				if v != "text" && v != "json" {
+					return Usagef("--log-format %q: want text or json", v)
+				}
+				return nil
+			}},
+		&cli.IntFlag{Name: FlagThreads, Value: 0, Usage: "worker threads", DefaultText: "all cores",
+			Action: func(_ *cli.Context, n int) error {
+				if n < 0 {
+					return Usagef("--threads %d: want a positive count (0: all cores)", n)
+				}
+				return nil
+			}},
 	}
 }
 
