@@ -38,7 +38,7 @@ func withWriteFlags(extra []cli.Flag) []cli.Flag {
 		&cli.StringFlag{Name: "genesis", Usage: "genesis block `HASH` for --offline"},
 		&cli.UintFlag{Name: "spec-version", Usage: "runtime spec version `N` for --offline"},
 		&cli.UintFlag{Name: "tx-version", Usage: "transaction version `N` for --offline"},
-		&cli.Int64Flag{Name: "nonce", Value: -1, Usage: "account nonce `N` (required with --offline; default: asked from the node)"},
+		&cli.Int64Flag{Name: "nonce", Value: -1, Usage: "account nonce `N` (required with --offline)", DefaultText: "asked from the node"},
 		&cli.Uint64Flag{Name: "tip", Usage: "tip in raw units"},
 		&cli.Uint64Flag{Name: "era", Value: 64, Usage: "mortal era `BLOCKS` (rounded up to a power of two); 0 = immortal"},
 		&cli.StringFlag{Name: "wait", Value: "inclusion", Usage: "wait for `inclusion` or finalization"},

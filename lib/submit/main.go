@@ -87,7 +87,7 @@ func weightsCommand() *cli.Command {
 	flags := []cli.Flag{
 		&cli.IntFlag{Name: "netuid", Required: true, Usage: "subnet `N`"},
 		&cli.StringFlag{Name: "mode", Value: "auto", Usage: "`auto` (commit-reveal if the subnet has it on), set or commit; offline, auto means set"},
-		&cli.Int64Flag{Name: "version-key", Value: -1, Usage: "weights version key `N` (default: the subnet's WeightsVersionKey; offline: 0)"},
+		&cli.Int64Flag{Name: "version-key", Value: -1, Usage: "weights version key `N`", DefaultText: "the subnet's WeightsVersionKey; offline: 0"},
 		&cli.StringFlag{Name: "state", Value: "ff-submit-state.json", Usage: "`FILE` keeping pending weight commits for 'ff-submit reveal' (written atomically)"},
 		app.SeedFlag(0),
 	}

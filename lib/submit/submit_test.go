@@ -183,3 +183,14 @@ func TestWalletFlags(t *testing.T) {
 		t.Fatalf("missing wallet: exit %d %q", code, stderr)
 	}
 }
+
+func TestHelpOneDefaultPerFlag(t *testing.T) {
+	for _, cmd := range []string{"commit", "commitments", "metagraph", "weights", "reveal", "broadcast"} {
+		out, _, _ := run(t, "", cmd, "--help")
+		for _, l := range strings.Split(out, "\n") {
+			if strings.Count(l, "(default:") > 1 {
+				t.Errorf("%s --help: line with two defaults: %q", cmd, l)
+			}
+		}
+	}
+}

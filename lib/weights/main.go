@@ -22,7 +22,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		&cli.StringFlag{Name: "metagraph", Usage: "metagraph `FILE` (ff-submit metagraph JSONL): the current uid → hotkey map; default: the uids of the input"},
 		&cli.StringFlag{Name: "overlap", Usage: "dataset overlap `FILE` (ff-dedup overlap JSONL): pairs sharing more than duplicate_rows rows are duplicates"},
 		&cli.StringFlag{Name: "policy", Usage: "`normalized` (2025 score curve) or winner (2026 winner takes all); default: the competition file's, else normalized"},
-		&cli.IntFlag{Name: "burn-uid", Value: -1, Usage: "uid that gets the weight when nobody is eligible (winner policy; default: the subnet owner in the metagraph)"},
+		&cli.IntFlag{Name: "burn-uid", Value: -1, Usage: "uid that gets the weight when nobody is eligible (winner policy)", DefaultText: "the subnet owner in the metagraph"},
 		&cli.StringFlag{Name: "plot", Usage: "draw losses and weights as a bar chart into `FILE` (.png or .svg)"},
 	}
 	flags = append(flags, app.JSONOutputFlags()...)

@@ -108,3 +108,13 @@ func TestPlot(t *testing.T) {
 		}
 	}
 }
+
+func TestHelpOneDefaultPerFlag(t *testing.T) {
+	var out, errb bytes.Buffer
+	Main([]string{"--help"}, nil, &out, &errb)
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.Count(l, "(default:") > 1 {
+			t.Errorf("help line with two defaults: %q", l)
+		}
+	}
+}
