@@ -187,6 +187,9 @@ func TestWalletFlags(t *testing.T) {
 func TestHelpOneDefaultPerFlag(t *testing.T) {
 	for _, cmd := range []string{"commit", "commitments", "metagraph", "weights", "reveal", "broadcast"} {
 		out, _, _ := run(t, "", cmd, "--help")
+		if !strings.Contains(out, "--netuid") && !strings.Contains(out, "--network") {
+			t.Errorf("%s --help: no flags on stdout: %q", cmd, out)
+		}
 		for _, l := range strings.Split(out, "\n") {
 			if strings.Count(l, "(default:") > 1 {
 				t.Errorf("%s --help: line with two defaults: %q", cmd, l)
