@@ -168,6 +168,10 @@ func TestOutputErrorsNameThePath(t *testing.T) {
 		if CodeOf(err) != Failure || !strings.Contains(fmt.Sprint(err), "create "+p+":") || strings.Contains(fmt.Sprint(err), ".tmp-") {
 			t.Errorf("CreateOutput(%s): %v; want an I/O error naming it", p, err)
 		}
+		err = WriteFileAtomic(p, nil, 0o644)
+		if err == nil || !strings.Contains(err.Error(), "create "+p+":") || strings.Contains(err.Error(), ".tmp-") {
+			t.Errorf("WriteFileAtomic(%s): %v; want an error naming it", p, err)
+		}
 	}
 }
 

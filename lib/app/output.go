@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -136,9 +137,16 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if interrupted.Load() {
 		return context.Canceled
 	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("create %s: is a directory", path)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return err
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // name the file asked for, not the temporary one
+		}
+		return fmt.Errorf("create %s: %v", path, err)
 	}
 	if _, err = tmp.Write(data); err == nil {
 		err = tmp.Sync()
