@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/flock-off/ff/lib/app"
 	"github.com/flock-off/ff/lib/hub"
@@ -47,6 +48,9 @@ func run(c *cli.Context) error {
 	log := app.NewLog(c)
 	if err := app.JSONLOnly(c); err != nil {
 		return err
+	}
+	if p := c.String("plot"); p != "" && !plotFormatKnown(p) {
+		return app.Usagef("--plot %s: unknown format %q (want .png or .svg)", p, filepath.Ext(p))
 	}
 	comp, err := readCompetition(c.String("competition"))
 	if err != nil {
@@ -104,13 +108,14 @@ func run(c *cli.Context) error {
 	} else if err != nil {
 		return app.Dataf("%v", err)
 	}
-	if err := writeDecisions(c, ds); err != nil {
-		return err
-	}
+	// The plot first: a run that fails must not leave a committed -o behind.
 	if p := c.String("plot"); p != "" {
 		if err := Plot(p, ds, comp); err != nil {
-			return app.Failf("plot %s: %v", p, err)
+			return app.Failf("plot: %v", err)
 		}
+	}
+	if err := writeDecisions(c, ds); err != nil {
+		return err
 	}
 	if !log.Quiet() && c.String(app.FlagLogFormat) != "json" {
 		WriteTable(env.Stderr, ds)

@@ -72,6 +72,7 @@ func TestMainErrors(t *testing.T) {
 		{"competition file not JSON", []string{"--competition", write("notjson.json", "{")}, "", 2, "notjson.json"},
 		{"invalid curve", []string{"--competition", badComp}, "", 2, "minb"},
 		{"parquet output", []string{"--competition", comp, "-o", filepath.Join(dir, "w.parquet")}, "", 2, "JSON lines only"},
+		{"unknown plot format", []string{"--competition", comp, "--plot", filepath.Join(dir, "w.jpg")}, "", 2, "w.jpg"},
 		{"unknown policy", []string{"--competition", comp, "--policy", "best"}, "", 2, "policy"},
 		{"malformed row", []string{"--competition", comp}, "{\"uid\":1,\"hotkey\":\"a\",\"eval_loss\":2.5}\n{bad\n", 1, "stdin:2:"},
 		{"missing eval_loss", []string{"--competition", comp}, "{\"uid\":1,\"hotkey\":\"a\"}\n", 1, "stdin:1: missing field \"eval_loss\""},
@@ -116,5 +117,21 @@ func TestHelpOneDefaultPerFlag(t *testing.T) {
 		if strings.Count(l, "(default:") > 1 {
 			t.Errorf("help line with two defaults: %q", l)
 		}
+	}
+}
+
+func TestFailedPlotLeavesNoOutput(t *testing.T) {
+	dir := t.TempDir()
+	comp := filepath.Join(dir, "c.json")
+	os.WriteFile(comp, []byte(`{"id":"1","bench":2.6,"minb":2.4,"maxb":2.8,"bheight":0.05,"pow":2}`), 0o644)
+	out := filepath.Join(dir, "w.jsonl")
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"--competition", comp, "--plot", filepath.Join(dir, "no", "such", "dir", "w.svg"), "-o", out},
+		strings.NewReader(`{"uid":1,"hotkey":"a","eval_loss":2.5}`+"\n"), &stdout, &stderr)
+	if code != 3 || !strings.Contains(stderr.String(), "w.svg") || strings.Contains(stderr.String(), ".tmp-") {
+		t.Errorf("exit %d, stderr %q; want 3 naming w.svg", code, stderr.String())
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("-o file left behind by a failed run: %v", err)
 	}
 }

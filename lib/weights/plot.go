@@ -17,6 +17,15 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
+// plotFormatKnown reports whether Plot can draw into path's format.
+func plotFormatKnown(path string) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".svg", ".png":
+		return true
+	}
+	return false
+}
+
 // Plot draws two bar charts, evaluation loss (with the curve's minb, bench
 // and maxb marked) and weight per uid, into a .png or .svg file.
 func Plot(path string, ds []Decision, c *Competition) error {
