@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -212,6 +213,12 @@ func TestJSONLOnly(t *testing.T) {
 		if code := Run(a, tt.args, nil, &out, &errb); code != tt.code {
 			t.Errorf("%q: exit %d, want %d (%s)", tt.args, code, tt.code, errb.String())
 		}
+	}
+}
+
+func TestLogReportsFormat(t *testing.T) {
+	if !NewLogTo(io.Discard, "ff-test", true, false).JSON() || NewLogTo(io.Discard, "ff-test", false, false).JSON() {
+		t.Error("Log.JSON does not report --log-format json")
 	}
 }
 

@@ -31,6 +31,10 @@ func NewLogTo(w io.Writer, prog string, jsonFormat, quiet bool) *Log {
 	return &Log{w: w, prog: prog, json: jsonFormat, quiet: quiet}
 }
 
+// JSON reports whether --log-format json was given: anything drawn on stderr
+// (a progress bar) must then stay off.
+func (l *Log) JSON() bool { return l.json }
+
 // Quiet reports whether --quiet was given.
 func (l *Log) Quiet() bool { return l.quiet }
 

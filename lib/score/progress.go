@@ -20,7 +20,7 @@ type stepBar struct {
 }
 
 func newStepBar(l *app.Log, stderr io.Writer) *stepBar {
-	return &stepBar{on: !l.Quiet() && app.IsTerminal(stderr), w: stderr}
+	return &stepBar{on: !l.Quiet() && !l.JSON() && app.IsTerminal(stderr), w: stderr}
 }
 
 func (s *stepBar) start(phase string, total int) {
