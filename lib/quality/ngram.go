@@ -12,7 +12,7 @@ func (s *TextStats) hashWords() {
 	for k, at := range s.wordAt {
 		n := int(s.wordLen[k])
 		if n <= 8 && int(at)+8 <= len(t) { // the common short word: one load, masked
-			x := binary.LittleEndian.Uint64(t[at:]) & (^uint64(0) >> (64 - 8*n))
+			x := binary.LittleEndian.Uint64(t[at:]) & (^uint64(0) >> ((64 - 8*n) & 63)) // (n >= 1: & 63 only spares the shift-size check)
 			s.wordHash = append(s.wordHash, mix(x^uint64(n)*0x9e3779b97f4a7c15))
 			continue
 		}
@@ -245,7 +245,7 @@ func (s *TextStats) countBuckets() (maxCount int) {
 		if int(at)+8 <= len(t) {
 			x = binary.LittleEndian.Uint64(t[at:])
 			if n < 8 {
-				x &= ^uint64(0) >> (64 - 8*n)
+				x &= ^uint64(0) >> ((64 - 8*n) & 63) // (n >= 1: & 63 only spares the shift-size check)
 			}
 		} else {
 			for i, c := range t[at:min(int(at)+int(n), int(at)+8)] {
