@@ -72,6 +72,21 @@ func (s *TextStats) Measure(text []byte, lines, words bool) {
 	if s.phrases != nil {
 		firsts = s.phrases.first4[:s.phrases.nFirst]
 	}
+	// The same in four fixed slots, the unused ones matching no ASCII
+	// byte, so the chunk loop tests all four without a loop.
+	f0, f1, f2, f3 := uint64(lo8*0xff), uint64(lo8*0xff), uint64(lo8*0xff), uint64(lo8*0xff)
+	for k, f := range firsts {
+		switch k {
+		case 0:
+			f0 = f
+		case 1:
+			f1 = f
+		case 2:
+			f2 = f
+		case 3:
+			f3 = f
+		}
+	}
 	i := 0
 	for i+8 <= len(text) {
 		x := binary.LittleEndian.Uint64(text[i:])
@@ -101,10 +116,11 @@ func (s *TextStats) Measure(text []byte, lines, words bool) {
 		s.chunkWords(space, nonSpace, i)
 		if len(firsts) > 0 && s.Refusal == "" {
 			// Candidates: a phrase's first letter after a non-alphanumeric byte.
-			var first uint64
-			for _, f := range firsts {
-				first |= zero8(low ^ f)
-			}
+			// The short zero-byte test: a borrow may also mark a byte
+			// above a marked one, which Phrases.at then turns down (it
+			// checks every candidate exactly), so the result is the same.
+			y0, y1, y2, y3 := low^f0, low^f1, low^f2, low^f3
+			first := ((y0-lo8)&^y0 | (y1-lo8)&^y1 | (y2-lo8)&^y2 | (y3-lo8)&^y3) & hi8
 			nonAlnum := ^alnum & hi8
 			cand := first & (nonAlnum<<8 | s.prevNonAlnum)
 			s.prevNonAlnum = nonAlnum >> 56 & 0x80
