@@ -216,6 +216,23 @@ func TestJSONLOnly(t *testing.T) {
 	}
 }
 
+func TestInterruptIsPerRun(t *testing.T) {
+	interrupted.Store(true) // left over from an earlier run in this process
+	defer interrupted.Store(false)
+	p := filepath.Join(t.TempDir(), "out.jsonl")
+	code := Run(testApp(func(*cli.Context) error {
+		o, err := CreateOutput(p, nil)
+		if err != nil {
+			return err
+		}
+		o.WriteString("x\n")
+		return o.Commit()
+	}), []string{"--need", "x"}, nil, io.Discard, io.Discard)
+	if code != OK {
+		t.Errorf("a run after an interrupted one: exit %d", code)
+	}
+}
+
 func TestLogReportsFormat(t *testing.T) {
 	if !NewLogTo(io.Discard, "ff-test", true, false).JSON() || NewLogTo(io.Discard, "ff-test", false, false).JSON() {
 		t.Error("Log.JSON does not report --log-format json")

@@ -131,6 +131,7 @@ var interrupted atomic.Bool
 // notifyInterrupt returns a context cancelled by SIGINT/SIGTERM that also
 // sets interrupted.
 func notifyInterrupt() (context.Context, func()) {
+	interrupted.Store(false) // per run: tests run many in one process
 	ctx, cancel := context.WithCancel(context.Background())
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
