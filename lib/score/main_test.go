@@ -234,6 +234,11 @@ func TestAdapterOutAndInterrupt(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "adapter_model.safetensors")); err != nil {
 		t.Fatal(err)
 	}
+	for _, p := range []string{out, filepath.Join(out, "adapter_model.safetensors"), filepath.Join(out, "adapter_config.json")} {
+		if st, err := os.Stat(p); err != nil || st.Mode().Perm()&0o044 != 0o044 {
+			t.Errorf("%s: mode %v, want readable by group and others like any saved adapter", p, st.Mode())
+		}
+	}
 	// SIGINT in the middle of training: exit 130 and no adapter.
 	out2 := filepath.Join(t.TempDir(), "adapter")
 	interrupt := func(n int) {

@@ -245,6 +245,22 @@ func runPerRow(c *cli.Context, backend Backend, job *Job, enc Encoder, rej *reje
 	return rej.status()
 }
 
+// publicModes makes dir 0755 and the regular files directly in it 0644.
+func publicModes(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			if err := os.Chmod(filepath.Join(dir, e.Name()), 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return os.Chmod(dir, 0o755)
+}
+
 // saveDirAtomic writes a directory through save into a temporary directory
 // beside dir and renames it into place, replacing an older dir only after
 // the new one is complete. An error or interruption leaves dir as it was.
@@ -258,6 +274,13 @@ func saveDirAtomic(dir string, save func(tmp string) error) error {
 		return app.Failf("adapter: %v", err)
 	}
 	if err := save(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return app.Failf("adapter: %v", err)
+	}
+	// MkdirTemp and the temporary files behind atomic writes are private
+	// (0700/0600); an adapter is an ordinary directory others read (an
+	// upload step, a container user), as peft's save_pretrained leaves it.
+	if err := publicModes(tmp); err != nil {
 		os.RemoveAll(tmp)
 		return app.Failf("adapter: %v", err)
 	}
