@@ -154,6 +154,8 @@ func TestBadInputs(t *testing.T) {
 		{"no eval", []string{"--model", good}, app.Usage, "eval"},
 		{"bad backend", []string{"--model", good, "--eval", eval, "--backend", "gpu"}, app.Usage, "--backend"},
 		{"parquet result", []string{"--model", good, "--eval", eval, "--eval-only", "-o", filepath.Join(missing, "score.parquet")}, app.Usage, "JSON lines only"},
+		{"no such model dir", []string{"--model", filepath.Join(missing, "nope"), "--eval", eval, "--eval-only"}, app.Failure, "nope"},
+		{"no such adapter dir", []string{"--model", good, "--eval", eval, "--eval-only", "--adapter-in", filepath.Join(missing, "nope")}, app.Failure, "nope"},
 		{"missing --config file", []string{"--model", good, "--eval", eval, "--eval-only", "--config", filepath.Join(missing, "nope.json")}, app.Failure, "nope.json"},
 		{"bad --config file", []string{"--model", good, "--eval", eval, "--eval-only", "--config", writeLines(t, "cfg.json", `{"lora_rank": 8}`)}, app.Usage, "lora_rank"},
 	} {

@@ -58,6 +58,15 @@ func run(c *cli.Context, d deps) error {
 		return app.Usagef("--eval-only takes no DATASET")
 	}
 	modelDir := c.String("model")
+	// A directory that is not there at all is an I/O error (3) naming it,
+	// like a missing --eval; an incomplete one is a usage error (2).
+	for _, f := range []string{"model", "adapter-in"} {
+		if d := c.String(f); d != "" {
+			if _, err := os.Stat(d); err != nil {
+				return app.Failf("--%s: %v", f, err)
+			}
+		}
+	}
 	info, err := checkModelDir(modelDir)
 	if err != nil {
 		return app.Usagef("%v", err)
