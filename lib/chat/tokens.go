@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"time"
 
@@ -65,6 +66,9 @@ func runTokens(c *cli.Context) error {
 	env := app.EnvOf(c)
 	log := app.NewLog(c)
 	dir := c.String("model")
+	if _, err := os.Stat(dir); err != nil {
+		return app.Failf("--model: %v", err) // not there at all: I/O (3), as in ff-score
+	}
 	tok, err := tokenizer.Load(dir)
 	if err != nil {
 		return app.Usagef("--model: %v", err)

@@ -91,6 +91,14 @@ func TestTokensGolden(t *testing.T) {
 	}
 }
 
+func TestTokensMissingModelDir(t *testing.T) {
+	nope := filepath.Join(t.TempDir(), "nope")
+	code, stdout, stderr := runTokensCmd(t, "", "--model", nope)
+	if code != app.Failure || stdout != "" || !strings.Contains(stderr, nope) {
+		t.Errorf("--model %s: exit %d, stderr %q; want 3 naming it", nope, code, stderr)
+	}
+}
+
 func TestTokensRefusesParquet(t *testing.T) {
 	dir := modelDir(t, "qwen2", nil)
 	code, stdout, stderr := runTokensCmd(t, "", "--model", dir, "-o", filepath.Join(t.TempDir(), "tok.parquet"))
