@@ -156,6 +156,15 @@ func TestWeightsInput(t *testing.T) {
 	}
 }
 
+func TestEmptyWeightsInput(t *testing.T) {
+	t.Setenv("FF_TEST_MNEMONIC", "bottom drive obey lake curtain smoke basket hold race lonely fit walk")
+	args := append([]string{"weights", "--netuid", "1"}, offlineArgs(t, "0")...)
+	out, stderr, code := run(t, "", args...)
+	if code != 1 || out != "" || !strings.Contains(stderr, "stdin: no weight lines") {
+		t.Errorf("empty stdin: exit %d, stdout %q, stderr %q; want 1 and a message", code, out, stderr)
+	}
+}
+
 func TestMissingFilesExit3(t *testing.T) {
 	dir := t.TempDir()
 	nope := filepath.Join(dir, "nope")

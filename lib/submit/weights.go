@@ -67,6 +67,15 @@ func readWeights(c *cli.Context) ([]uint16, []uint16, error) {
 		}
 		rows = append(rows, rw)
 	}
+	if len(rows) == 0 {
+		// Not "all weights zero": in `ff-weights ... | ff-submit weights`
+		// an empty input means the producer failed, and exit 0 would hide it.
+		name := path
+		if name == "" || name == "-" {
+			name = "stdin"
+		}
+		return nil, nil, app.Dataf("%s: no weight lines (an empty input; did the command feeding it fail?)", name)
+	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].uid < rows[j].uid })
 	allU16 := true
 	for _, rw := range rows {
